@@ -1,0 +1,83 @@
+"""Read sources (files and folders) into normalised articles.
+
+    from dateline.corpus import read_sources
+    for item in read_sources(["seeds/"]):
+        ...  # an Article, or a SourceError naming what could not be read
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+from dateline.corpus.article import Article, Provenance
+from dateline.corpus.readers import READERS, Item, reader_for
+from dateline.errors import SourceError
+
+__all__ = ["Article", "Provenance", "SourceError", "READERS", "read_file", "read_sources", "source_files"]
+
+# Documentation beside a corpus is not part of it.
+DEFAULT_EXCLUDE = ("README*", "LICENSE*", "COPYING*", "CHANGELOG*", ".*")
+_HEAD = 4096
+
+
+def _excluded(path: Path, exclude: Iterable[str]) -> bool:
+    return any(fnmatch.fnmatch(path.name, pattern) for pattern in exclude)
+
+
+def _is_sidecar(path: Path) -> bool:
+    return path.suffix.lower() == ".json" and path.with_suffix(".txt").exists()
+
+
+def source_files(paths: Iterable[str | Path], exclude: Iterable[str] = DEFAULT_EXCLUDE) -> Iterator[Path | SourceError]:
+    """Files to read, in a stable order. Files in folders no reader takes are passed over quietly;
+    a file named on its own that no reader takes, or a missing path, is an error."""
+    exclude = tuple(exclude)
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for folder, dirs, names in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not _excluded(Path(d), exclude))
+                for name in sorted(names):
+                    child = Path(folder, name)
+                    if not _excluded(child, exclude) and not _is_sidecar(child) and _takes(child):
+                        yield child
+        elif path.is_file():
+            yield path if _takes(path) else SourceError(str(path), "no reader for this kind of file")
+        else:
+            yield SourceError(str(path), "no such file or folder")
+
+
+def _takes(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_HEAD)
+    except OSError:
+        return True  # let read_file report why it cannot be read
+    return reader_for(path, head) is not None
+
+
+def read_file(path: Path, ingested: datetime | None = None) -> list[Item]:
+    """Every article in one file, with a SourceError for each part that could not be read."""
+    ingested = ingested or datetime.now(timezone.utc)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return [SourceError(str(path), f"cannot read: {exc.strerror or exc}")]
+    reader = reader_for(path, data[:_HEAD])
+    if reader is None:
+        return [SourceError(str(path), "no reader for this kind of file")]
+    return list(reader.read(path, data, ingested))
+
+
+def read_sources(paths: Iterable[str | Path], exclude: Iterable[str] = DEFAULT_EXCLUDE) -> Iterator[Item]:
+    """Articles and errors from every source under the given paths."""
+    ingested = datetime.now(timezone.utc)
+    for path in source_files(paths, exclude):
+        if isinstance(path, SourceError):
+            yield path
+        else:
+            yield from read_file(path, ingested)

@@ -1,0 +1,44 @@
+"""Known news agencies and their aliases, so 'MNA', 'Mehr' and 'Mehr News' count as one agency."""
+
+from __future__ import annotations
+
+import re
+
+AGENCIES: dict[str, tuple[str, ...]] = {
+    "Mehr News Agency": ("MNA", "Mehr", "Mehr News", "Mehrnews", "خبرگزاری مهر"),
+    "Islamic Republic News Agency": ("IRNA", "خبرگزاری جمهوری اسلامی"),
+    "Tasnim News Agency": ("Tasnim", "خبرگزاری تسنیم"),
+    "Fars News Agency": ("Fars", "FNA", "Fars News", "خبرگزاری فارس"),
+    "Iranian Students' News Agency": ("ISNA", "Iranian Students News Agency", "خبرگزاری دانشجویان ایران"),
+    "Reuters": ("Reuter", "Thomson Reuters", "Reuters News"),
+    "Associated Press": ("AP", "The Associated Press"),
+    "Agence France-Presse": ("AFP", "Agence France Presse"),
+    "Xinhua": ("Xinhua News Agency", "New China News Agency"),
+    "Anadolu Agency": ("AA", "Anadolu", "Anadolu Ajansı"),
+    "Deutsche Presse-Agentur": ("dpa", "DPA"),
+    "Agenzia Nazionale Stampa Associata": ("ANSA",),
+    "Kyodo News": ("Kyodo",),
+    "TASS": ("ITAR-TASS", "TASS Russian News Agency"),
+    "Press Trust of India": ("PTI",),
+    "Bloomberg": ("Bloomberg News",),
+}
+
+_ALIASES: dict[str, str] = {
+    alias.casefold(): name
+    for name, aliases in AGENCIES.items()
+    for alias in (name, *aliases)
+}
+
+
+def normalise_agency(name: str | None) -> str | None:
+    """The canonical agency name for a known alias; an unknown name is kept as written."""
+    if not name:
+        return None
+    cleaned = re.sub(r"\s+", " ", name).strip(" .,;:()")
+    if not cleaned:
+        return None
+    return _ALIASES.get(cleaned.casefold(), cleaned)
+
+
+def is_known_agency(name: str) -> bool:
+    return name.casefold() in _ALIASES

@@ -1,0 +1,114 @@
+"""The normalised article every reader produces and every later stage consumes."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from dateline.corpus.language import detect_language
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where an article came from, so an archivist can always trace it back."""
+
+    source: str
+    offset: int | None
+    checksum: str
+    ingested: datetime
+    fetched: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article, normalised; ``None`` means the source did not say."""
+
+    id: str
+    title: str
+    title_derived: bool
+    body: str
+    provenance: Provenance
+    agency: str | None = None
+    license: str | None = None
+    license_text: str | None = None
+    published: datetime | None = None
+    dateline: str | None = None
+    byline: str | None = None
+    editors: str | None = None
+    language: str | None = None
+    url: str | None = None
+    topics: tuple[str, ...] = field(default_factory=tuple)
+    places: tuple[str, ...] = field(default_factory=tuple)
+    people: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return [p for p in self.body.split("\n\n") if p]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data: datetimes as ISO 8601, tuples as lists."""
+        data = asdict(self)
+        data["published"] = self.published.isoformat() if self.published else None
+        for key in ("ingested", "fetched"):
+            moment = data["provenance"][key]
+            data["provenance"][key] = moment.isoformat() if moment else None
+        for key in ("topics", "places", "people"):
+            data[key] = list(data[key])
+        return data
+
+
+_SPACE = re.compile(r"[ \t\u00a0]+")
+
+
+def normalise_body(paragraphs: list[str]) -> str:
+    """Join paragraphs with blank lines, folding runs of spaces inside each one."""
+    cleaned = (_SPACE.sub(" ", p).strip() for p in paragraphs)
+    return "\n\n".join(p for p in cleaned if p)
+
+
+def checksum(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def article_id(identity: str) -> str:
+    """A short stable id: a URL or a source's own record id if there is one, else the body checksum."""
+    return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:16]
+
+
+def derive_title(body: str, words: int = 12) -> str:
+    """A title from the first sentence, for sources that carry none."""
+    first = re.split(r"(?<=[.!?؟])\s", body.split("\n\n", 1)[0], maxsplit=1)[0]
+    parts = first.split()
+    title = " ".join(parts[:words])
+    return title + ("…" if len(parts) > words else "")
+
+
+def make_article(
+    *,
+    paragraphs: list[str],
+    source: str,
+    ingested: datetime,
+    title: str | None = None,
+    offset: int | None = None,
+    fetched: datetime | None = None,
+    identity: str | None = None,
+    language: str | None = None,
+    **fields: Any,
+) -> Article:
+    """Assemble an Article, filling what can be derived (id, checksum, title, language) and nothing more."""
+    body = normalise_body(paragraphs)
+    digest = checksum(body)
+    title = _SPACE.sub(" ", title or "").strip()
+    url = fields.get("url")
+    return Article(
+        id=article_id(identity or url or digest),
+        title=title or derive_title(body),
+        title_derived=not title,
+        body=body,
+        provenance=Provenance(source, offset, digest, ingested, fetched),
+        language=language or detect_language(f"{title}\n{body}"),
+        **fields,
+    )

@@ -1,0 +1,42 @@
+"""The registry of source readers: a new source format is one module here plus one line in READERS.
+
+Each reader says whether it takes a file (by name or by its first bytes) and turns the file's bytes
+into articles. Multi-record formats yield a SourceError for a bad record and go on with the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from dateline.corpus.article import Article
+from dateline.errors import SourceError
+
+from . import html, jsonl, reuters, text, warc
+
+Item = Article | SourceError
+
+
+class Reader(Protocol):
+    name: str
+
+    def accepts(self, path: Path, head: bytes) -> bool: ...
+
+    def read(self, path: Path, data: bytes, ingested: datetime) -> Iterator[Item]: ...
+
+
+# Order matters: the first reader that accepts a file reads it.
+READERS: list[Reader] = [reuters.READER, warc.READER, jsonl.READER, html.READER, text.READER]
+
+
+def reader_for(path: Path, head: bytes) -> Reader | None:
+    return next((reader for reader in READERS if reader.accepts(path, head)), None)
+
+
+def reader_named(name: str) -> Reader:
+    for reader in READERS:
+        if reader.name == name:
+            return reader
+    raise KeyError(name)

@@ -1,0 +1,149 @@
+"""Saved HTML pages: JSON-LD NewsArticle, OpenGraph and meta tags, <time>, rel=license, main text."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bs4 import BeautifulSoup, Tag
+from htmldate import find_date
+
+from dateline.corpus.agencies import normalise_agency
+from dateline.corpus.article import Article, make_article
+from dateline.corpus.dates import parse_date
+from dateline.corpus.decode import decode_text
+from dateline.corpus.licenses import spdx_from_text
+from dateline.corpus.wire import split_dateline, split_trailer
+from dateline.errors import SourceError
+
+_ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting"}
+_BOILERPLATE_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg"]
+_BOILERPLATE_NAMES = re.compile(r"nav|menu|footer|sidebar|comment|share|social|related|advert|promo|cookie|breadcrumb", re.I)
+_TEXT_TAGS = ["p", "h2", "h3", "h4", "blockquote", "li"]
+
+
+def _json_ld_article(soup: BeautifulSoup) -> dict[str, Any]:
+    """The first schema.org article object in the page's JSON-LD, looking inside @graph and lists."""
+    for script in soup.find_all("script", type="application/ld+json"):
+        try:
+            data = json.loads(script.string or "")
+        except (json.JSONDecodeError, TypeError):
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop(0)
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                kinds = item.get("@type")
+                kinds = set(kinds) if isinstance(kinds, list) else {kinds}
+                if kinds & _ARTICLE_TYPES:
+                    return item
+                stack.extend(item.get("@graph", []) if isinstance(item.get("@graph"), list) else [])
+    return {}
+
+
+def _name(value: Any) -> str | None:
+    """A schema.org Person/Organization, a list of them, or a plain string, as a name."""
+    if isinstance(value, list):
+        names = [name for name in map(_name, value) if name]
+        return ", ".join(names) or None
+    if isinstance(value, dict):
+        value = value.get("name")
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _meta(soup: BeautifulSoup, *keys: str) -> str | None:
+    for key in keys:
+        tag = soup.find("meta", attrs={"property": key}) or soup.find("meta", attrs={"name": key})
+        if isinstance(tag, Tag) and tag.get("content", "").strip():
+            return tag["content"].strip()
+    return None
+
+
+def _link(soup: BeautifulSoup, rel: str) -> str | None:
+    tag = soup.find(["link", "a"], rel=rel)
+    return tag.get("href") if isinstance(tag, Tag) and tag.get("href") else None
+
+
+def _main_text(soup: BeautifulSoup) -> list[str]:
+    """Paragraphs of the article proper, without navigation and boilerplate."""
+    for tag in soup.find_all(_BOILERPLATE_TAGS):
+        tag.decompose()
+    for tag in soup.find_all(attrs={"class": _BOILERPLATE_NAMES}) + soup.find_all(id=_BOILERPLATE_NAMES):
+        if tag.name not in {"html", "body", "article", "main"} and not tag.decomposed:
+            tag.decompose()
+    root = soup.find("article") or soup.find("main") or soup.find(attrs={"itemprop": "articleBody"}) or soup.body or soup
+    blocks = [" ".join(tag.get_text(" ").split()) for tag in root.find_all(_TEXT_TAGS) if not tag.find(_TEXT_TAGS)]
+    blocks = [block for block in blocks if block]
+    return blocks or [line for line in (" ".join(l.split()) for l in root.get_text("\n").splitlines()) if line]
+
+
+def article_from_html(
+    page: str, source: str, ingested: datetime, offset: int | None = None,
+    url: str | None = None, fetched: datetime | None = None,
+) -> Article:
+    """Pure: an HTML page to an article; the page's own metadata wins over what WARC headers give."""
+    soup = BeautifulSoup(page, "lxml")
+    ld = _json_ld_article(soup)
+    root = soup.find("html")
+    language = (root.get("lang") if isinstance(root, Tag) else None) or _name(ld.get("inLanguage"))
+    title = _name(ld.get("headline")) or _meta(soup, "og:title", "twitter:title")
+    if not title and soup.title and soup.title.string:
+        title = soup.title.string
+    time_tag = soup.find("time", datetime=True)
+    published = parse_date(ld.get("datePublished")) or parse_date(
+        _meta(soup, "article:published_time", "datePublished", "date", "dc.date", "dcterms.created")
+    ) or parse_date(time_tag["datetime"] if isinstance(time_tag, Tag) else None)
+    if published is None:
+        published = parse_date(find_date(page, extensive_search=False, original_date=True))
+    license_text = _name(ld.get("license")) or _link(soup, "license") or _meta(soup, "dcterms.license", "license")
+    canonical = _link(soup, "canonical") or _name(ld.get("url")) or _meta(soup, "og:url") or url
+    agency = normalise_agency(_name(ld.get("publisher")) or _meta(soup, "og:site_name"))
+    body = ld.get("articleBody")
+    paragraphs = [p for p in re.split(r"\n\s*\n|\n", body)] if isinstance(body, str) and body.strip() else _main_text(soup)
+    if not paragraphs:
+        raise SourceError(source, "no article text found in the HTML", f"byte {offset}" if offset else None)
+    dateline, paragraphs[0] = split_dateline(paragraphs[0])
+    paragraphs[-1], trailer = split_trailer(paragraphs[-1])
+    license_text = license_text or trailer.license_text
+    return make_article(
+        paragraphs=paragraphs,
+        source=source,
+        offset=offset,
+        fetched=fetched,
+        ingested=ingested,
+        title=title,
+        url=canonical,
+        language=language.split("-")[0].lower() if language else None,
+        agency=agency or trailer.agency or (dateline.agency if dateline else None),
+        license=spdx_from_text(license_text),
+        license_text=license_text,
+        published=published,
+        dateline=dateline.place if dateline else None,
+        byline=_name(ld.get("author")) or _meta(soup, "author", "article:author"),
+        editors=trailer.editors,
+    )
+
+
+class HtmlReader:
+    name = "html"
+
+    def accepts(self, path: Path, head: bytes) -> bool:
+        if path.suffix.lower() in {".html", ".htm", ".xhtml"}:
+            return True
+        start = head.lstrip()[:200].lower()
+        return start.startswith(b"<!doctype html") or start.startswith(b"<html")
+
+    def read(self, path: Path, data: bytes, ingested: datetime) -> Iterator[Article | SourceError]:
+        try:
+            yield article_from_html(decode_text(data, str(path)), str(path), ingested)
+        except SourceError as error:
+            yield error
+
+
+READER = HtmlReader()

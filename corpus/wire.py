@@ -1,0 +1,130 @@
+"""Conventions of plain wire copy: datelines, crossheads, editor initials and license sentences.
+
+Wire copy often arrives as one run of text; these functions recover its structure so that
+metadata (the dateline, the initials, the license sentence) leaves the body and becomes fields.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from dateline.corpus.agencies import normalise_agency
+from dateline.corpus.licenses import spdx_from_text
+
+_DASH = r"(?:—|–|--|-|―)"
+# TEHRAN—   TEHRAN -   TEHRAN, May 12 (MNA) --   NEW YORK, Feb 26 -   RIO DE JANEIRO (Reuters) -
+_DATELINE = re.compile(
+    rf"""^\s*
+    (?P<place>[A-Z][A-Z.'’\- ]{{1,40}}?[A-Z.])          # place, in capitals
+    (?:\s*,\s*(?P<when>[A-Z][a-z]{{2,8}}\.?\s+\d{{1,2}}))?   # optional month and day
+    (?:\s*\((?P<agency>[^()\n]{{1,40}})\))?                # optional agency code
+    \s*{_DASH}\s*""",
+    re.X,
+)
+_INITIALS_RE = r"(?P<initials>[A-Z]{2,4}(?:/[A-Z]{2,4})+)"
+_INITIALS = re.compile(rf"(?:^|\s){_INITIALS_RE}\s*$")
+_LEADING_INITIALS = re.compile(rf"\s*{_INITIALS_RE}\s+")
+_LICENSE_CUES = re.compile(
+    r"licensed under|creative\s+commons|all rights reserved|©|\(c\)\s*\d{4}|copyright", re.I
+)
+_CONTENT_BY = re.compile(r"(?:all\s+)?content\s+(?:by|of|from)\s+(?P<agency>.+?)\s+is\s+licensed", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?؟])[\"”’)]?\s+")
+_TERMINAL = re.compile(r"[.!?؟:;\"”’)\]…]$")
+
+
+@dataclass(frozen=True)
+class Dateline:
+    place: str
+    agency: str | None
+
+
+def split_dateline(text: str) -> tuple[Dateline | None, str]:
+    """The leading dateline and the text after it; (None, text) when there is none."""
+    match = _DATELINE.match(text)
+    if not match:
+        return None, text
+    place = re.sub(r"\s+", " ", match.group("place")).strip()
+    return Dateline(place, normalise_agency(match.group("agency"))), text[match.end():]
+
+
+@dataclass(frozen=True)
+class Trailer:
+    """What wire copy appends after the story: editor initials and a license sentence."""
+
+    editors: str | None
+    license_text: str | None
+    agency: str | None
+
+
+def split_trailer(text: str) -> tuple[str, Trailer]:
+    """Remove a closing license sentence and editor initials ('... States. SA/PA  All Content by ...')."""
+    rest = text.rstrip()
+    license_text = editors = None
+    last = _SENTENCE_END.split(rest)[-1]
+    if _LICENSE_CUES.search(last) and (len(last) < len(rest) or len(last) < 300):
+        rest = rest[: len(rest) - len(last)].rstrip()
+        leading = _LEADING_INITIALS.match(last)
+        if leading:
+            editors, last = leading.group("initials"), last[leading.end():]
+        license_text = last.strip()
+    match = _INITIALS.search(rest)
+    if match and not editors:
+        editors = match.group("initials")
+        rest = rest[: match.start()].rstrip()
+    by = _CONTENT_BY.search(license_text or "")
+    return rest, Trailer(editors, license_text, normalise_agency(by.group("agency")) if by else None)
+
+
+def split_crosshead(segment: str) -> list[str]:
+    """Split a crosshead run onto the end of a paragraph ('...destroyed." Salami: We all are Palestinians')."""
+    if _TERMINAL.search(segment):
+        return [segment]
+    sentences = _SENTENCE_END.split(segment)
+    tail = sentences[-1]
+    head = segment[: len(segment) - len(tail)].rstrip()
+    if len(sentences) > 1 and 2 <= len(tail.split()) <= 10 and tail[:1].isupper() and len(head) >= 40:
+        return [head, tail]
+    return [segment]
+
+
+def _lines_to_paragraphs(text: str) -> list[str]:
+    """Rejoin hard-wrapped lines; a blank line, an indented line or a line ending a sentence breaks."""
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in text.splitlines():
+        if not line.strip() or (current and line[:1].isspace()):
+            paragraphs.append(" ".join(current))
+            current = []
+        if line.strip():
+            current.append(line.strip())
+            if _TERMINAL.search(line.rstrip()):
+                paragraphs.append(" ".join(current))
+                current = []
+    paragraphs.append(" ".join(current))
+    return [p for p in paragraphs if p]
+
+
+def wire_paragraphs(text: str) -> list[str]:
+    """Paragraphs of wire copy: line structure, runs of two or more spaces, and crossheads all break."""
+    paragraphs: list[str] = []
+    for line in _lines_to_paragraphs(text):
+        for segment in re.split(r"[ \t\u00a0]{2,}", line):
+            if segment.strip():
+                paragraphs.extend(split_crosshead(segment.strip()))
+    return paragraphs
+
+
+def parse_wire_copy(text: str) -> tuple[list[str], dict[str, Any]]:
+    """Paragraphs of the story and the metadata its dateline and trailer gave."""
+    dateline, rest = split_dateline(text.strip())
+    rest, trailer = split_trailer(rest)
+    fields = {
+        "dateline": dateline.place if dateline else None,
+        "agency": trailer.agency or (dateline.agency if dateline else None),
+        "license": spdx_from_text(trailer.license_text),
+        "license_text": trailer.license_text,
+        "editors": trailer.editors,
+    }
+    return wire_paragraphs(rest), fields
