@@ -38,12 +38,17 @@ class WarcReader:
         offset = 0
         try:
             for record in records:
-                offset = records.get_record_offset()
                 if not _is_html_response(record):
                     continue
+                content = record.content_stream().read()
+                offset = records.get_record_offset()  # known only once the record has been read
                 url = record.rec_headers.get_header("WARC-Target-URI")
+                missing = getattr(record.raw_stream, "limit", 0)
+                if missing:
+                    yield SourceError(source, f"truncated WARC: record ends {missing} bytes short", f"record at byte {offset} ({url})")
+                    return
                 try:
-                    page = decode_text(record.content_stream().read(), f"{source} {url}")
+                    page = decode_text(content, source)
                     yield article_from_html(
                         page, source, ingested, offset=offset, url=url,
                         fetched=parse_date(record.rec_headers.get_header("WARC-Date")),

@@ -1,0 +1,3 @@
+from dateline.cli import cli
+
+cli(prog_name="dateline")
