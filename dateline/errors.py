@@ -17,6 +17,9 @@ class SourceError(DatelineError):
         where = f"{source}:{location}" if location else source
         super().__init__(f"{where}: {message}")
 
+    def __reduce__(self):  # errors travel back from reader worker processes
+        return (SourceError, (self.source, self.message, self.location))
+
 
 class ArchiveError(DatelineError):
     """A missing, corrupt, foreign or locked index folder."""

@@ -1,0 +1,183 @@
+"""Write articles into a Whoosh index that stays correct as the archive grows.
+
+    from dateline.indexer import index_sources
+    report = index_sources(["seeds/"], "dateline-index")
+
+Unchanged files are recognised by path, size and modification time and not read again; a changed
+file's articles replace its old ones; --prune drops articles whose source file is gone. Commits
+happen at file boundaries, so a killed run leaves the last committed state and a re-run resumes.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh.index import LockError
+
+from dateline.corpus import DEFAULT_EXCLUDE, Article, read_file, source_files
+from dateline.errors import ArchiveError, SourceError
+from dateline.indexer import whoosh_patches  # noqa: F401  (applied on import)
+from dateline.indexer.reprints import ReprintGroups, signature
+from dateline.indexer.schema import document_from_article
+from dateline.indexer.store import DEFAULT_INDEX, create_or_open_index, open_index
+
+PROCS = 2
+__all__ = ["DEFAULT_INDEX", "IndexReport", "index_sources", "open_index"]
+
+
+@dataclass
+class IndexReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    files_read: int = 0
+    files_skipped: int = 0
+    errors: list[SourceError] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, {self.removed} removed; "
+                f"{self.files_read} files read, {self.files_skipped} unchanged files skipped, "
+                f"{len(self.errors)} sources skipped in {self.seconds:.1f}s")
+
+
+@dataclass(frozen=True)
+class _ReadFile:
+    path: str
+    sig: str
+    items: list[Article | SourceError]
+    signatures: list[bytes]
+
+
+def file_signature(path: Path) -> str:
+    stat = path.stat()
+    return f"{path}|{stat.st_size}|{stat.st_mtime_ns}"
+
+
+def _read_for_index(path: Path) -> _ReadFile:
+    """Runs in a worker process: read one file and sign each article for reprint detection."""
+    items = read_file(path)
+    signatures = [signature(item.body) if isinstance(item, Article) else b"" for item in items]
+    return _ReadFile(str(path), file_signature(path), items, signatures)
+
+
+def _key(article: Article) -> str:
+    return f"{article.provenance.source}#{article.provenance.offset or 0}"
+
+
+def _existing_groups(ix) -> ReprintGroups:
+    groups = ReprintGroups()
+    with ix.reader() as reader:
+        if reader.doc_count():
+            keys, hashes, reprints = (reader.column_reader(name) for name in ("key", "minhash", "reprint"))
+            for docnum in reader.all_doc_ids():
+                groups.add_existing(keys[docnum], hashes[docnum], reprints[docnum])
+    return groups
+
+
+def index_sources(
+    paths: Iterable[str | Path],
+    index_dir: str | Path = DEFAULT_INDEX,
+    *,
+    prune: bool = False,
+    exclude: Iterable[str] = DEFAULT_EXCLUDE,
+    workers: int | None = None,
+    wait: float = 10.0,
+    commit_every: int = 5000,
+    on_file: Callable[[int, int, IndexReport], None] | None = None,
+    on_error: Callable[[SourceError], None] | None = None,
+) -> IndexReport:
+    """Index every source under the given paths; see the module docstring for the guarantees."""
+    started = time.perf_counter()
+    report = IndexReport()
+    ix = create_or_open_index(index_dir)
+
+    def skip(error: SourceError) -> None:
+        report.errors.append(error)
+        if on_error:
+            on_error(error)
+
+    with ix.reader() as reader:
+        known = {term.decode() for term in reader.lexicon("source_sig")}
+        indexed_sources = [term.decode() for term in reader.lexicon("source")]
+    todo: list[Path] = []
+    for item in source_files(paths, exclude):
+        if isinstance(item, SourceError):
+            skip(item)
+        elif file_signature(item.resolve()) in known:
+            report.files_skipped += 1
+        else:
+            todo.append(item.resolve())
+
+    writer = _writer(ix, index_dir, wait)
+    try:
+        pending = 0
+        if todo:
+            groups = _existing_groups(ix)
+            workers = workers or os.cpu_count() or 1
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                results = pool.map(_read_for_index, todo, chunksize=1) if workers > 1 else map(_read_for_index, todo)
+                for done, result in enumerate(results, start=1):
+                    pending += _write_file(writer, ix, result, groups, report, skip)
+                    if pending >= commit_every:
+                        writer.commit()
+                        writer, pending = _writer(ix, index_dir, wait), 0
+                    if on_file:
+                        on_file(done, len(todo), report)
+        if prune:
+            for source in indexed_sources:
+                if not Path(source).exists():
+                    report.removed += writer.delete_by_term("source", source)
+                    pending += 1
+        if pending or report.removed:
+            writer.commit()
+        else:
+            writer.cancel()
+    except BaseException:
+        writer.cancel()
+        raise
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _writer(ix, index_dir, wait: float):
+    try:
+        return ix.writer(timeout=wait, procs=PROCS, multisegment=True)
+    except LockError:
+        raise ArchiveError(
+            f"{index_dir}: another process is writing this index; waited {wait:g}s (try again, or --wait longer)"
+        ) from None
+
+
+def _write_file(writer, ix, result: _ReadFile, groups: ReprintGroups, report: IndexReport, skip) -> int:
+    """Replace one file's articles in the index; returns how many documents were written."""
+    report.files_read += 1
+    with ix.searcher() as searcher:
+        old = {fields["key"]: fields["checksum"] for fields in searcher.documents(source=result.path)}
+    writer.delete_by_term("source", result.path)
+    written = 0
+    for item, packed in zip(result.items, result.signatures):
+        if isinstance(item, SourceError):
+            skip(item)
+            continue
+        key = _key(item)
+        previous = old.pop(key, None)
+        if previous is None:
+            report.added += 1
+        elif previous != item.provenance.checksum:
+            report.updated += 1
+        else:
+            report.unchanged += 1
+        group = groups.assign(key, packed, item.id)
+        writer.add_document(**document_from_article(item, result.sig, group, packed))
+        written += 1
+    for key in old:
+        groups.forget(key)
+        report.removed += 1
+    return written + len(old)
