@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import os
 import sys
 
 import click
 
 from dateline.corpus import DEFAULT_EXCLUDE, read_sources
-from dateline.errors import SourceError
+from dateline.errors import ArchiveError, DatelineError, QueryError, SourceError
+from dateline.indexer.store import DEFAULT_INDEX
+
+index_option = click.option(
+    "--index", "index_dir", default=lambda: os.environ.get("DATELINE_INDEX", DEFAULT_INDEX), show_default=DEFAULT_INDEX,
+    type=click.Path(file_okay=False), help="Index folder (or set DATELINE_INDEX).")
 
 
 def _report(error: Exception) -> None:
@@ -54,3 +61,152 @@ def read(paths: tuple[str, ...], fmt: str, exclude: tuple[str, ...]) -> None:
             click.echo(json.dumps(item.to_dict(), ensure_ascii=False))
     click.echo(f"{articles} articles read, {skipped} sources skipped", err=True)
     sys.exit(1 if skipped else 0)
+
+
+def _fail(error: DatelineError, status: int) -> None:
+    _report(error)
+    sys.exit(status)
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path())
+@index_option
+@click.option("--prune", is_flag=True, help="Remove articles whose source files are gone.")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="File names to pass over (repeatable).")
+@click.option("--workers", type=int, default=None, help="Reader processes (default: one per core).")
+@click.option("--wait", type=float, default=10.0, show_default=True,
+              help="Seconds to wait for another process writing the same index.")
+def index(sources, index_dir, prune, exclude, workers, wait) -> None:
+    """Read SOURCES and add, update (and with --prune remove) their articles in the index."""
+    from dateline.indexer import index_sources
+
+    progress = None
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+        progress = tqdm(unit="file", desc="indexing", leave=False)
+
+    def on_file(done: int, total: int, report) -> None:
+        if progress is not None:
+            progress.total = total
+            progress.update(1)
+            progress.set_postfix(articles=report.added + report.updated + report.unchanged)
+        elif done == total or done % 10 == 0:
+            click.echo(f"indexed {done}/{total} files, {report.added + report.updated + report.unchanged} articles",
+                       err=True)
+
+    try:
+        report = index_sources(sources, index_dir, prune=prune, exclude=exclude or DEFAULT_EXCLUDE,
+                               workers=workers, wait=wait, on_file=on_file, on_error=_report)
+    except ArchiveError as error:
+        _fail(error, 2)
+    finally:
+        if progress is not None:
+            progress.close()
+    click.echo(report.summary(), err=True)
+    sys.exit(1 if report.errors else 0)
+
+
+def _size(size: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"
+
+
+def _open_archive(index_dir: str):
+    from dateline.search import Archive
+
+    try:
+        return Archive(index_dir)
+    except ArchiveError as error:
+        _fail(error, 2)
+
+
+@cli.command()
+@index_option
+@click.option("--top", default=5, show_default=True, help="Values shown per facet.")
+def stats(index_dir: str, top: int) -> None:
+    """Article count, index size and the top values of each facet."""
+    with _open_archive(index_dir) as archive:
+        summary = archive.stats(top=top)
+    span = " to ".join(d.date().isoformat() for d in (summary.first, summary.last) if d) or "no dates"
+    click.echo(f"{summary.articles} articles, {_size(summary.size_bytes)} on disk, dated {span}")
+    for facet in summary.facets:
+        if facet.name == "month":
+            continue
+        values = "  ".join(f"{v.value} {v.count}" for v in facet.values[:top] if not v.unknown)
+        unknown = next((v.count for v in facet.values if v.unknown), 0)
+        click.echo(f"  {facet.label + ':':10} {values or '-'}" + (f"  (unknown {unknown})" if unknown else ""))
+
+
+def _bold(marked: str, styled: bool) -> str:
+    from dateline.search.archive import MARK_END, MARK_START
+
+    if styled:
+        return marked.replace(MARK_START, "\x1b[1;33m").replace(MARK_END, "\x1b[0m")
+    return marked.replace(MARK_START, "").replace(MARK_END, "")
+
+
+@cli.command()
+@click.argument("query", default="")
+@index_option
+@click.option("--agency", multiple=True, help="Only this agency (repeatable: any of them).")
+@click.option("--license", "license_", multiple=True, help="Only this license, e.g. CC-BY-4.0.")
+@click.option("--place", multiple=True, help="Only articles about this place (Reuters PLACES, e.g. usa).")
+@click.option("--dateline", "dateline_", multiple=True, help="Only articles with this dateline, e.g. TEHRAN.")
+@click.option("--lang", multiple=True, help="Only this language code, e.g. en, fa.")
+@click.option("--topic", multiple=True, help="Only this topic, e.g. cocoa.")
+@click.option("--from", "date_from", metavar="DATE", help="Published on or after (YYYY[-MM[-DD]]).")
+@click.option("--to", "date_to", metavar="DATE", help="Published on or before (YYYY[-MM[-DD]]).")
+@click.option("--facet", "facet_names", default="", metavar="NAMES",
+              help="Facet counts to show, comma-separated: agency,license,year,month,place,topic,dateline,lang,person.")
+@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance", show_default=True)
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1))
+@click.option("--collapse-reprints", is_flag=True, help="Show one copy of each reprinted story.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+def search(query, index_dir, agency, license_, place, dateline_, lang, topic, date_from, date_to, facet_names,
+           sort, limit, page, collapse_reprints, fmt) -> None:
+    """Search the index with the Whoosh query language, filters and facet counts."""
+    from dateline.search.archive import results_to_dict
+
+    filters = {"agency": agency, "license": license_, "place": place, "dateline": dateline_, "lang": lang,
+               "topic": topic}
+    facets = [name.strip() for name in facet_names.split(",") if name.strip()]
+    with _open_archive(index_dir) as archive:
+        try:
+            results = archive.search(query, filters=filters, date_from=date_from, date_to=date_to, facets=facets,
+                                     sort=sort, page=page, limit=limit, collapse_reprints=collapse_reprints)
+        except QueryError as error:
+            _fail(error, 2)
+    if fmt == "json":
+        click.echo(json.dumps(results_to_dict(results), ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        rows = results_to_dict(results)["hits"]
+        columns = ["rank", "score", "id", "published", "agency", "license", "dateline", "language", "title", "url",
+                   "source", "snippet", "reprint_group", "reprint_count"]
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        _print_table(results, styled=_on_terminal())
+
+
+def _print_table(results, styled: bool) -> None:
+    shown = f"{results.hits[0].rank}-{results.hits[-1].rank} of " if results.hits else ""
+    noun = "stories" if results.collapsed else "articles"
+    click.echo(f"{shown}{results.total} {noun} for {results.query or 'everything'!r} "
+               f"(page {results.page} of {results.pages}, sorted by {results.sort})")
+    if results.suggestion:
+        click.echo(f"Did you mean: {results.suggestion}?")
+    for hit in results.hits:
+        article = hit.article
+        date = (article["published"] or "unknown")[:10]
+        copies = f"  [{hit.reprint_count} copies]" if hit.reprint_count > 1 else ""
+        click.echo(f"\n{hit.rank:>3}. {_cut(article['title'], 90)}")
+        click.echo(f"     {date}  {article['agency'] or '-'}  {article['dateline'] or '-'}  {hit.id}{copies}")
+        click.echo(f"     {_bold(hit.snippet, styled)}")
+    for facet in results.facets:
+        values = "  ".join(("*" if v.selected else "") + f"{v.value} {v.count}" for v in facet.values)
+        click.echo(f"\n{facet.label}: {values or '-'}")
