@@ -89,7 +89,7 @@ def index_sources(
     exclude: Iterable[str] = DEFAULT_EXCLUDE,
     workers: int | None = None,
     wait: float = 10.0,
-    commit_every: int = 5000,
+    commit_every: int = int(os.environ.get("DATELINE_COMMIT_EVERY", 5000)),
     on_file: Callable[[int, int, IndexReport], None] | None = None,
     on_error: Callable[[SourceError], None] | None = None,
 ) -> IndexReport:

@@ -11,8 +11,10 @@ import re
 
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 
-# A word may contain a zero-width non-joiner (Persian می‌روم) without being split at it.
-WORD = r"\w+(?:[\u200c\u200d]\w+)*"
+# Arabic-script diacritics are combining marks, not \w: a word runs through them, and through a
+# zero-width non-joiner (Persian می‌روم), without being split.
+_MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
+WORD = rf"[\w{_MARKS}]+(?:[\u200c\u200d][\w{_MARKS}]+)*"
 
 _FOLD = str.maketrans({
     "\u064a": "\u06cc",  # Arabic yeh -> Persian yeh
@@ -23,7 +25,7 @@ _FOLD = str.maketrans({
     "\u0640": None,      # tatweel
     "\u200c": None, "\u200d": None,  # zero-width non-joiner / joiner
 })
-_DIACRITICS = re.compile(r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
+_DIACRITICS = re.compile(f"[{_MARKS}]")
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 
 

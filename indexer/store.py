@@ -18,13 +18,18 @@ def _how_to_build(path: Path) -> str:
     return f"build one with: dateline index SOURCES... --index {path}"
 
 
+def _has_toc(path: Path) -> bool:
+    """A Dateline table of contents is there (whether or not it is readable)."""
+    return any(path.glob(f"_{INDEX_NAME}_*.toc"))
+
+
 def open_index(path: str | Path) -> FileIndex:
     """Open an existing Dateline index for reading."""
     path = Path(path)
     if not path.is_dir():
         raise ArchiveError(f"no index at {path}: {_how_to_build(path)}")
-    if not index.exists_in(str(path), indexname=INDEX_NAME):
-        if any(path.glob("*.toc")) or any(path.iterdir()):
+    if not _has_toc(path):
+        if any(path.iterdir()):
             raise ArchiveError(f"{path} is not a Dateline index (no {INDEX_NAME} table of contents)")
         raise ArchiveError(f"no index at {path}: {_how_to_build(path)}")
     try:
@@ -44,7 +49,7 @@ def open_index(path: str | Path) -> FileIndex:
 def create_or_open_index(path: str | Path) -> FileIndex:
     """Open the index for writing, creating it in a new or empty folder; never clobber a foreign one."""
     path = Path(path)
-    if path.is_dir() and index.exists_in(str(path), indexname=INDEX_NAME):
+    if path.is_dir() and _has_toc(path):
         return open_index(path)
     if path.exists() and not path.is_dir():
         raise ArchiveError(f"{path} is a file, not an index folder")

@@ -169,7 +169,7 @@ class Archive:
             if name not in FACETS:
                 raise QueryError(f"unknown filter {name!r} (filters: {', '.join(FACETS)})")
             fieldmap = self.fieldmap(FACETS[name].field)
-            resolved[name] = [fieldmap.resolve(v) or v for v in values]
+            resolved[name] = [spelling for v in values for spelling in fieldmap.resolve(v) or [v]]
         return resolved
 
     def _resolve_terms(self, q: wq.Query) -> wq.Query:
@@ -178,9 +178,9 @@ class Archive:
 
         def fix(node: wq.Query) -> wq.Query:
             if isinstance(node, wq.Term) and node.fieldname in facet_fields and isinstance(node.text, str):
-                resolved = self.fieldmap(node.fieldname).resolve(node.text)
-                if resolved and resolved != node.text:
-                    return wq.Term(node.fieldname, resolved, boost=node.boost)
+                spellings = self.fieldmap(node.fieldname).resolve(node.text)
+                if spellings and spellings != [node.text]:
+                    return wq.Or([wq.Term(node.fieldname, s, boost=node.boost) for s in spellings])
             return node.apply(fix)
 
         return fix(q)
@@ -257,11 +257,11 @@ class Archive:
             snippet = hit.highlights("body", text=article["body"], top=2) if results.has_matched_terms() else ""
             snippet = " ".join(snippet.split())
             group = hit.get("reprint") or article["id"]
-            count = reprints.resolve(group)
+            ordinal = reprints.ordinal(group)
             hits.append(Hit(
                 rank=rank, score=hit.score if sort == "relevance" else None, article=article,
                 snippet=snippet or _lead(article["body"]), reprint_group=group,
-                reprint_count=int(group_sizes[reprints.values.index(count)]) if count else 1,
+                reprint_count=int(group_sizes[ordinal]) if ordinal is not None else 1,
             ))
         return SearchResults(
             query=query, filters=filters, total=total, page=page, pages=max(1, math.ceil(total / limit)),

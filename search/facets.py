@@ -41,7 +41,9 @@ class FieldMap:
         self.ordinals = ordinals
         self.doc_count = doc_count
         self._index = {value: number for number, value in enumerate(values)}
-        self._folded = {value.casefold(): value for value in values}
+        self._folded: dict[str, list[str]] = {}
+        for value in values:
+            self._folded.setdefault(value.casefold(), []).append(value)
 
     @classmethod
     def build(cls, reader, field: str) -> FieldMap:
@@ -55,9 +57,12 @@ class FieldMap:
         return cls(values, np.concatenate(docs) if docs else empty,
                    np.concatenate(ordinals) if ordinals else empty, reader.doc_count_all())
 
-    def resolve(self, value: str) -> str | None:
-        """The indexed spelling of a value typed in any case ('reuters' -> 'Reuters')."""
-        return value if value in self._index else self._folded.get(value.casefold())
+    def resolve(self, value: str) -> list[str]:
+        """The indexed spellings of a value typed in any case ('reuters' -> ['Reuters'])."""
+        return [value] if value in self._index else self._folded.get(value.casefold(), [])
+
+    def ordinal(self, value: str) -> int | None:
+        return self._index.get(value)
 
     def mask(self, values: list[str]) -> np.ndarray:
         """Documents having any of the values."""

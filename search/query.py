@@ -66,7 +66,7 @@ def check_syntax(text: str) -> None:
             known = ", ".join(sorted(QUERY_FIELDS))
             raise QueryError(f"query {text!r}: unknown field {match.group(1)!r} at column {match.start() + 1} "
                              f"(fields: {known})")
-        if bare[match.end():match.end() + 1] in ("", " "):
+        if text[match.end():match.end() + 1] in ("", " "):
             raise QueryError(f"query {text!r}: field {match.group(1)!r} at column {match.start() + 1} has no value")
     for match in _DATE_VALUE.finditer(bare):
         value = match.group(1).strip("[]{}")

@@ -34,3 +34,13 @@ def reuters() -> Path:
     if not REUTERS.is_dir():
         pytest.fail(f"the Reuters-21578 corpus is expected at {REUTERS}")
     return REUTERS
+
+
+@pytest.fixture(scope="session")
+def reuters_index(tmp_path_factory, reuters) -> Path:
+    """The whole Reuters-21578 corpus indexed once per test session, through the CLI."""
+    index = tmp_path_factory.mktemp("reuters") / "index"
+    result = run_cli("index", str(reuters), "--index", str(index))
+    assert result.returncode == 1, result.stderr  # the collection's word lists are reported as skipped
+    assert "20000 added" in result.stderr
+    return index

@@ -67,7 +67,8 @@ def article_from_record(record: str, attributes: str, source: str, offset: int, 
     body = _tag(text, "BODY")
     if body is None and "<TITLE>" not in text:  # TYPE="UNPROC": untagged text
         body = text
-    dateline = _clean(_tag(text, "DATELINE") or "").strip().split(",")[0].strip(" -") or None
+    # Datelines are set in capitals; a few records have 'New york', which would split the facet.
+    dateline = _clean(_tag(text, "DATELINE") or "").strip().split(",")[0].strip(" -").upper() or None
     return make_article(
         paragraphs=reuters_paragraphs(body or ""),
         source=source,

@@ -1,0 +1,192 @@
+"""The index stays correct as the archive grows: incremental runs, kills, concurrent writers, bad folders."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from dateline.errors import ArchiveError
+from dateline.indexer import index_sources
+from dateline.indexer.store import open_index
+from dateline.search import Archive
+
+from .conftest import SEEDS, run_cli
+
+SEED_TEXT = (SEEDS / "000_76f24a8f80dde1ec.txt").read_text()
+
+
+def story(place: str, text: str) -> str:
+    return f"{place}— {text} The officials said the talks would continue next week in the capital city."
+
+
+def test_incremental_add_update_and_prune(tmp_path):
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(story("TEHRAN", "Iran's parliament approved the budget on Sunday."))
+    (corpus / "b.txt").write_text(story("KABUL", "Afghan farmers began the wheat harvest early this year."))
+    first = index_sources([corpus], index)
+    assert (first.added, first.updated, first.files_read) == (2, 0, 2)
+
+    again = index_sources([corpus], index)
+    assert (again.added, again.updated, again.files_read, again.files_skipped) == (0, 0, 0, 2)
+
+    (corpus / "b.txt").write_text(story("KABUL", "Afghan farmers finished the wheat harvest late this year."))
+    (corpus / "c.txt").write_text(story("ANKARA", "Turkey's central bank held interest rates steady."))
+    changed = index_sources([corpus], index)
+    assert (changed.added, changed.updated, changed.files_skipped) == (1, 1, 1)
+    with Archive(index) as archive:
+        assert archive.search("finished").total == 1
+        assert archive.search("began").total == 0, "the old version of b.txt is gone"
+        assert archive.search().total == 3
+
+    (corpus / "a.txt").unlink()
+    kept = index_sources([corpus], index)
+    assert kept.removed == 0
+    with Archive(index) as archive:
+        assert archive.search("parliament").total == 1, "without --prune, a vanished source's articles stay"
+    pruned = index_sources([corpus], index, prune=True)
+    assert pruned.removed == 1
+    with Archive(index) as archive:
+        assert archive.search("parliament").total == 0
+        assert archive.search().total == 2
+
+
+def test_second_run_over_reuters_reports_nothing_new(reuters_index, reuters):
+    result = run_cli("index", str(reuters), "--index", str(reuters_index))
+    assert "0 added, 0 updated" in result.stderr and "20 unchanged files skipped" in result.stderr
+
+
+def test_stats_on_reuters(reuters_index):
+    result = run_cli("stats", "--index", str(reuters_index), check=True)
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("20000 articles,") and "dated 1987-02-26 to 1987-10-19" in lines[0]
+    assert "Agency:    Reuters 20000" in result.stdout
+    assert "Year:      1987 19996" in result.stdout
+    dateline = next(line for line in lines if line.strip().startswith("Dateline:"))
+    assert dateline.split()[1:5] == ["NEW", "YORK", "2259", "WASHINGTON"]
+
+
+def test_sigkill_mid_run_keeps_last_commit_and_rerun_completes(tmp_path, reuters):
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    for sgm in sorted(reuters.glob("reut2-00*.sgm")):
+        shutil.copy(sgm, corpus)
+    env = {**os.environ, "DATELINE_COMMIT_EVERY": "2000"}
+    process = subprocess.Popen([sys.executable, "-m", "dateline", "index", str(corpus), "--index", str(index)],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list(index.glob("_dateline_[2-9]*.toc")):
+        time.sleep(0.05)
+    assert process.poll() is None, "the run should still be going when it is killed"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+    with Archive(index) as archive:
+        committed = archive.search().total
+    assert 0 < committed < 10000
+    assert committed % 1000 == 0, "commits happen at file boundaries"
+
+    rerun = run_cli("index", str(corpus), "--index", str(index))
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"{committed // 1000} unchanged files skipped" in rerun.stderr
+    with Archive(index) as archive:
+        assert archive.search().total == 10000
+
+
+def test_second_writer_waits_then_fails_clearly(tmp_path):
+    index = tmp_path / "index"
+    index_sources([SEEDS], index)
+    ix = open_index(index)
+    writer = ix.writer()
+    try:
+        with Archive(index) as archive:
+            assert archive.search("Palestinians").total == 1, "searching while another process writes works"
+        started = time.time()
+        result = run_cli("index", str(SEEDS), str(tmp_path / "extra.txt"), "--index", str(index), "--wait", "1")
+        assert result.returncode == 2
+        assert result.stderr.strip().endswith("another process is writing this index; waited 1s (try again, or --wait longer)")
+        assert 1 <= time.time() - started < 30
+    finally:
+        writer.cancel()
+    with Archive(index) as archive:
+        assert archive.search().total == 1
+
+
+def test_corrupt_and_foreign_index_folders(tmp_path):
+    index = tmp_path / "index"
+    index_sources([SEEDS], index)
+    for toc in index.glob("*.toc"):
+        toc.write_bytes(b"\x00garbage" * 10)
+    result = run_cli("stats", "--index", str(index))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "corrupt" in result.stderr and "Traceback" not in result.stderr
+
+    foreign = tmp_path / "photos"
+    foreign.mkdir()
+    (foreign / "holiday.jpg").write_bytes(b"\xff\xd8")
+    result = run_cli("index", str(SEEDS), "--index", str(foreign))
+    assert result.returncode == 2 and "not empty and not a Dateline index" in result.stderr
+    assert (foreign / "holiday.jpg").exists()
+    with pytest.raises(ArchiveError, match="no index at"):
+        Archive(tmp_path / "missing")
+
+
+def test_unreadable_sources_are_reported_and_the_rest_indexed(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "seed.txt").write_text(SEED_TEXT)
+    (corpus / "broken.jsonl").write_text('{"body": "TEHRAN - A valid line about the budget debate in parliament today."}\n{oops\n')
+    result = run_cli("index", str(corpus), "--index", str(tmp_path / "index"))
+    assert result.returncode == 1
+    assert "broken.jsonl:line 2: malformed JSON" in result.stderr
+    assert "2 added" in result.stderr
+
+
+def test_arabic_script_spellings_find_each_other(tmp_path):
+    corpus = tmp_path / "fa.jsonl"
+    records = [
+        {"id": "1", "title": "خبر", "body": "رئیس جمهور در کنفرانس خبری درباره‌ی سیاست خارجی صحبت کرد و گفت ایران آماده است."},
+        {"id": "2", "title": "خبر", "body": "رئيس الجمهورية تحدث في مؤتمر صحفي عن السياسة الخارجية وقال إن البلاد مستعدة."},
+    ]
+    corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records))
+    index = tmp_path / "index"
+    index_sources([corpus], index)
+    with Archive(index) as archive:
+        persian_yeh, arabic_yeh = "رئیس", "رئيس"
+        assert archive.search(persian_yeh).total == 2
+        assert archive.search(arabic_yeh).total == 2
+        assert archive.search("كنفرانس").total == 1, "Arabic kaf finds Persian keheh"
+        assert archive.search("كنفرانـــس").total == 1, "tatweel is ignored"
+        assert archive.search("رَئِيس").total == 2, "diacritics are ignored"
+        assert archive.search("درباره‌ی").total == 1 and archive.search("دربارهی").total == 1, "ZWNJ is ignored"
+        assert {hit.article["language"] for hit in archive.search(persian_yeh).hits} == {"fa", "ar"}
+
+
+def test_reprints_of_a_real_story_are_grouped(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "mehr.txt").write_text(SEED_TEXT)
+    # The same Mehr story as a republisher runs it: its own dateline form, a sentence cut, its own license line.
+    reprint = SEED_TEXT.replace("TEHRAN—", "TEHRAN (Tasnim) -", 1).replace(
+        " He stated that today there is more hope for victory than ever before.", "").replace(
+        "All Content by Mehr News Agency", "All Content by Tasnim News Agency")
+    (corpus / "tasnim.txt").write_text(reprint)
+    (corpus / "other.txt").write_text(story("KABUL", "Afghan farmers began the wheat harvest early this year, "
+                                                     "officials said, citing good rains in the north of the country."))
+    index_sources([corpus], index := tmp_path / "index")
+    with Archive(index) as archive:
+        hits = {Path(h.article["provenance"]["source"]).name: h for h in archive.search(limit=10).hits}
+        assert hits["mehr.txt"].reprint_group == hits["tasnim.txt"].reprint_group
+        assert hits["other.txt"].reprint_group != hits["mehr.txt"].reprint_group
+        assert hits["mehr.txt"].reprint_count == 2
+        assert archive.search("Palestinians", collapse_reprints=True).total == 1
+        assert {a["agency"] for a in archive.reprints(hits["mehr.txt"].reprint_group)} == {
+            "Mehr News Agency", "Tasnim News Agency"}

@@ -1,0 +1,187 @@
+"""Faceted search on the Reuters index, from the command line and the Python API."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+from collections import Counter
+
+import pytest
+
+from dateline.errors import QueryError
+from dateline.search import Archive
+
+from .conftest import run_cli
+
+
+def independent_cocoa_count(reuters) -> tuple[int, Counter]:
+    """Records whose title or body has the word cocoa(s), and their PLACES, straight from the SGML."""
+    total, places = 0, Counter()
+    for path in sorted(reuters.glob("reut2-*.sgm")):
+        for record in re.findall(r"<REUTERS.*?</REUTERS>", path.read_text(encoding="latin-1"), re.S):
+            text = re.search(r"<TEXT.*?</TEXT>", record, re.S).group()
+            title, body = re.search(r"<TITLE>(.*?)</TITLE>", text, re.S), re.search(r"<BODY>(.*?)</BODY>", text, re.S)
+            words = text if title is None and body is None else f"{title.group(1) if title else ''} {body.group(1) if body else ''}"
+            if re.search(r"(?<![a-z0-9])cocoas?(?![a-z0-9])", html.unescape(words).lower()):
+                total += 1
+                places.update(re.findall(r"<D>(.*?)</D>", re.search(r"<PLACES>(.*?)</PLACES>", record).group(1)))
+    return total, places
+
+
+def search_json(index, *args: str) -> dict:
+    result = run_cli("search", *args, "--index", str(index), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def archive(reuters_index):
+    with Archive(reuters_index) as archive:
+        yield archive
+
+
+def test_cocoa_counts_match_the_source_files(reuters_index, reuters):
+    expected_total, expected_places = independent_cocoa_count(reuters)
+    data = search_json(reuters_index, "cocoa", "--facet", "place,year")
+    assert data["total"] == expected_total == 127
+    places = {v["value"]: v["count"] for v in data["facets"]["place"]}
+    assert len(places) == 10, "the top ten places"
+    assert places == {place: expected_places[place] for place in places}
+    assert sorted(places.values(), reverse=True) == [count for _, count in expected_places.most_common(10)]
+    assert data["facets"]["year"] == [{"value": "1987", "count": 127, "selected": False}]
+    assert all("cocoa" in (h["title"] + h["snippet"]).lower() for h in data["hits"])
+    assert set(data) == {"query", "filters", "total", "page", "pages", "limit", "sort", "collapsed", "suggestion",
+                         "hits", "facets"}
+
+
+def test_filters_widen_within_a_facet_and_narrow_across(reuters_index):
+    usa = search_json(reuters_index, "cocoa", "--place", "usa")["total"]
+    uk = search_json(reuters_index, "cocoa", "--place", "uk")["total"]
+    both = search_json(reuters_index, "cocoa", "--place", "usa", "--place", "uk", "--facet", "place")
+    assert max(usa, uk) < both["total"] <= usa + uk
+    narrow = search_json(reuters_index, "cocoa", "--topic", "cocoa", "--place", "brazil")
+    brazil = search_json(reuters_index, "cocoa", "--place", "brazil")["total"]
+    assert 0 < narrow["total"] <= brazil
+    assert all(h["id"] for h in narrow["hits"])
+
+
+def test_multi_select_counts_ignore_the_facets_own_filter(archive):
+    plain = {v.value: v.count for v in archive.search("cocoa", facets=["place"], facet_limit=None).facets[0].values}
+    selected = archive.search("cocoa", filters={"place": ["usa"]}, facets=["place", "topic"], facet_limit=None)
+    place = {v.value: v for v in selected.facets[0].values}
+    assert {k: v.count for k, v in place.items()} == plain, "other places keep their counts"
+    assert place["usa"].selected and not place["uk"].selected
+    topic_total = sum(v.count for v in selected.facets[1].values if v.value == "cocoa")
+    assert topic_total <= place["usa"].count, "other facets are narrowed by the place filter"
+
+
+def test_filter_values_are_case_insensitive(archive):
+    assert archive.search("cocoa", filters={"agency": ["reuters"]}).total == 127
+    assert archive.search("agency:reuters cocoa").total == 127
+    assert archive.search('dateline:"new york" cocoa').total == archive.search("cocoa", filters={"dateline": ["NEW YORK"]}).total > 0
+
+
+def test_query_language(archive):
+    phrase = archive.search('"cocoa prices"').total
+    near = archive.search('"cocoa prices"~5').total
+    assert 0 < phrase <= near
+    assert archive.search("coco*").total >= archive.search("cocoa").total
+    assert archive.search("cocao~1").total >= 127, "fuzzy term"
+    assert archive.search("cocoa AND NOT brazil").total < 127
+    assert archive.search("cocoa OR coffee").total > archive.search("cocoa").total
+    assert archive.search("title:cocoa").total < 127
+    assert archive.search("topic:cocoa").total > 0 and archive.search("lang:en cocoa").total == 127
+    march = archive.search("cocoa date:[1987-03-01 TO 1987-03-31]")
+    assert 0 < march.total < 127
+    assert all(h.article["published"].startswith("1987-03") for h in march.hits)
+    assert archive.search("year:unknown").total == 4
+
+
+def test_date_options_sort_and_pages(reuters_index):
+    march = search_json(reuters_index, "cocoa", "--from", "1987-03", "--to", "1987-03", "--facet", "month")
+    assert march["facets"]["month"] == [{"value": "1987-03", "count": march["total"], "selected": False}]
+    newest = search_json(reuters_index, "cocoa", "--sort", "newest", "--limit", "5")["hits"]
+    dates = [h["published"] for h in newest]
+    assert dates == sorted(dates, reverse=True)
+    oldest = search_json(reuters_index, "cocoa", "--sort", "oldest", "--limit", "5")["hits"]
+    assert [h["published"] for h in oldest] == sorted(h["published"] for h in oldest)
+    page1 = search_json(reuters_index, "cocoa", "--limit", "5")
+    page2 = search_json(reuters_index, "cocoa", "--limit", "5", "--page", "2")
+    assert page2["hits"][0]["rank"] == 6 and not {h["id"] for h in page1["hits"]} & {h["id"] for h in page2["hits"]}
+    assert page1["pages"] == 26
+
+
+def test_histogram_by_month_is_in_time_order(archive):
+    months = [v.value for v in archive.search("cocoa", facets=["month"]).facets[0].values]
+    assert months == sorted(months) and months[0] >= "1987-02"
+
+
+def test_collapse_reprints(archive):
+    counts = archive.fieldmap("reprint")
+    assert len(counts.values) < archive.search().total, "the Reuters corpus holds repeated stories"
+    full = archive.search()
+    collapsed = archive.search(collapse_reprints=True, limit=50)
+    assert collapsed.total == len(counts.values) < full.total
+    groups = [h.reprint_group for h in collapsed.hits]
+    assert len(groups) == len(set(groups)) == 50
+
+
+def test_snippets_are_highlighted_on_a_terminal_only(reuters_index):
+    piped = run_cli("search", "cocoa", "--index", str(reuters_index), "--limit", "2")
+    assert piped.returncode == 0 and "\x1b[" not in piped.stdout
+    assert piped.stdout.startswith("1-2 of 127 articles for 'cocoa'")
+    data = search_json(reuters_index, "cocoa", "--limit", "2")
+    assert "<mark>cocoa</mark>" in data["hits"][0]["snippet_html"].lower()
+
+
+def test_did_you_mean(reuters_index):
+    data = search_json(reuters_index, "cocao")
+    assert data["total"] == 0 and data["suggestion"] == "cocoa"
+    table = run_cli("search", "cocao", "--index", str(reuters_index))
+    assert "Did you mean: cocoa?" in table.stdout
+
+
+def test_csv_output(reuters_index):
+    result = run_cli("search", "cocoa", "--index", str(reuters_index), "--format", "csv", "--limit", "3")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 3 and rows[0]["rank"] == "1" and rows[0]["agency"] == "Reuters"
+
+
+@pytest.mark.parametrize("query, message", [
+    ("title:(", "unclosed '(' at column 7"),
+    ("cocoa)", "unmatched ')' at column 6"),
+    ('"cocoa prices', "unclosed quote"),
+    ("foo:bar", "unknown field 'foo' at column 1"),
+    ("date:[1987-03-01 TO yesterday]", "bad date 'yesterday'"),
+    ("title: cocoa", "has no value"),
+])
+def test_malformed_queries_exit_2_with_one_line(reuters_index, query, message):
+    result = run_cli("search", query, "--index", str(reuters_index))
+    assert result.returncode == 2
+    assert message in result.stderr and result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--from", "1987-02-30"], "bad date '1987-02-30'"),
+    (["--to", "March"], "bad date 'March'"),
+    (["--facet", "colour"], "unknown facet 'colour'"),
+])
+def test_bad_options_exit_2(reuters_index, args, message):
+    result = run_cli("search", "cocoa", *args, "--index", str(reuters_index))
+    assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_missing_index_says_how_to_build_one(tmp_path):
+    result = run_cli("search", "cocoa", "--index", str(tmp_path / "nowhere"))
+    assert result.returncode == 2
+    assert "build one with: dateline index SOURCES... --index" in result.stderr
+
+
+def test_python_api_rejects_bad_input(archive):
+    with pytest.raises(QueryError):
+        archive.search("cocoa", sort="sideways")
+    with pytest.raises(QueryError):
+        archive.search("cocoa", filters={"colour": ["red"]})
