@@ -15,7 +15,11 @@ $(BIN)/dateline: pyproject.toml
 install: $(BIN)/dateline
 
 demo: install
-	$(BIN)/dateline read seeds/
+	rm -rf $(DEMO)
+	$(BIN)/dateline read seeds/ --format table
+	$(BIN)/dateline index seeds/ --index $(DEMO)/index
+	$(BIN)/dateline stats --index $(DEMO)/index
+	$(BIN)/dateline search 'palestinians' --facet agency,license,dateline,year --index $(DEMO)/index
 
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
