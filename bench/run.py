@@ -1,0 +1,256 @@
+"""Index and search benchmarks: Dateline beside SQLite FTS5 and tantivy, on the same articles, in one run.
+
+    python bench/run.py            # Reuters-21578 (../shared) and a generated 100,000-article corpus
+    python bench/run.py --quick    # small sizes, as the test suite runs it
+
+Each engine indexes in its own subprocess, so peak memory (ru_maxrss) is its own. Dateline's figure is
+end to end (reading and normalising the source files too); the peers index the articles Dateline read.
+Query latency is measured on a warm index: median and p95 over repeated runs of each query kind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REUTERS = ROOT.parent / "shared" / "data" / "reuters21578"
+QUERIES = {"term": "oil", "phrase": '"oil prices"', "boolean": "oil AND NOT gas", "3-facet": "oil"}
+FACETS = ["agency", "place", "year"]
+
+# -- corpora -------------------------------------------------------------------------------------
+
+AGENCIES = ["Reuters", "Associated Press", "Agence France-Presse", "Mehr News Agency", "Xinhua", "Anadolu Agency"]
+LICENSES = ["CC-BY-4.0", "LicenseRef-proprietary", "CC-BY-SA-4.0"]
+PLACES = ["usa", "uk", "iran", "china", "turkey", "france", "brazil", "japan", "india", "egypt"]
+DATELINES = ["NEW YORK", "LONDON", "TEHRAN", "BEIJING", "ANKARA", "PARIS", "BRASILIA", "TOKYO", "DELHI", "CAIRO"]
+
+
+def generated_corpus(path: Path, count: int, seed: int = 1987) -> None:
+    """A realistic synthetic corpus: Zipfian vocabulary, agencies, licenses, dates over years, reprints."""
+    rng = random.Random(seed)
+    syllables = ["ka", "lo", "mi", "ra", "ten", "sor", "vel", "dan", "ex", "qu", "or", "il", "pri", "ces", "gas", "oil"]
+    vocabulary = sorted({"".join(rng.choice(syllables) for _ in range(rng.randint(1, 3))) for _ in range(30000)})
+    vocabulary = ["oil", "prices", "gas", "said", "market", "government"] + vocabulary
+    weights = [1 / (rank + 1) for rank in range(len(vocabulary))]
+    start = datetime(2015, 1, 1, tzinfo=timezone.utc)
+    previous: list[dict] = []
+    with path.open("w") as out:
+        for number in range(count):
+            if previous and rng.random() < 0.05:  # a reprint: another agency runs a lightly edited copy
+                record = dict(rng.choice(previous))
+                words = record["body"].split()
+                del words[rng.randrange(len(words))]
+                record.update(id=f"g{number}", body=" ".join(words), agency=rng.choice(AGENCIES))
+            else:
+                place = rng.randrange(len(PLACES))
+                words = rng.choices(vocabulary, weights, k=rng.randint(80, 400))
+                record = {
+                    "id": f"g{number}", "title": " ".join(words[:8]).capitalize(),
+                    "body": f"{DATELINES[place]} - " + " ".join(words) + ".",
+                    "agency": rng.choice(AGENCIES), "license": rng.choice(LICENSES), "places": [PLACES[place]],
+                    "published": (start + timedelta(minutes=rng.randrange(10 * 365 * 24 * 60))).isoformat(),
+                }
+                previous = (previous + [record])[-200:]
+            out.write(json.dumps(record) + "\n")
+
+
+def load_articles(sources: list[str]) -> list[dict]:
+    from dateline.corpus import Article, read_sources
+    return [item.to_dict() for item in read_sources(sources) if isinstance(item, Article)]
+
+
+# -- engines ---------------------------------------------------------------------------------------
+
+def dateline_index(sources: list[str], folder: Path, articles: list[dict]) -> None:
+    from dateline.indexer import index_sources
+    index_sources(sources, folder)
+
+
+def dateline_queries(folder: Path):
+    from dateline.search import Archive
+    archive = Archive(folder)
+    return lambda kind, q: archive.search(q, facets=FACETS if kind == "3-facet" else (), limit=10).total
+
+
+def sqlite_index(sources: list[str], folder: Path, articles: list[dict]) -> None:
+    folder.mkdir(parents=True)
+    db = sqlite3.connect(folder / "fts.db")
+    db.execute("CREATE VIRTUAL TABLE docs USING fts5(title, body)")
+    db.execute("CREATE TABLE meta (rowid INTEGER PRIMARY KEY, agency TEXT, year TEXT)")
+    db.execute("CREATE TABLE places (rowid INTEGER, place TEXT)")
+    for rowid, a in enumerate(articles, start=1):
+        db.execute("INSERT INTO docs (rowid, title, body) VALUES (?, ?, ?)", (rowid, a["title"], a["body"]))
+        db.execute("INSERT INTO meta VALUES (?, ?, ?)", (rowid, a["agency"], (a["published"] or "unknown")[:4]))
+        db.executemany("INSERT INTO places VALUES (?, ?)", [(rowid, p) for p in a["places"]])
+    db.execute("CREATE INDEX places_rowid ON places (rowid)")
+    db.commit()
+    db.close()
+
+
+def sqlite_queries(folder: Path):
+    db = sqlite3.connect(folder / "fts.db")
+    fts = {"term": "oil", "phrase": '"oil prices"', "boolean": "oil NOT gas", "3-facet": "oil"}
+
+    def run(kind: str, q: str) -> int:
+        match = fts[kind]
+        db.execute("SELECT rowid FROM docs WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT 10", (match,)).fetchall()
+        total = db.execute("SELECT count(*) FROM docs WHERE docs MATCH ?", (match,)).fetchone()[0]
+        if kind == "3-facet":
+            hits = "SELECT rowid FROM docs WHERE docs MATCH ?"
+            db.execute(f"SELECT agency, count(*) FROM meta WHERE rowid IN ({hits}) GROUP BY agency", (match,)).fetchall()
+            db.execute(f"SELECT year, count(*) FROM meta WHERE rowid IN ({hits}) GROUP BY year", (match,)).fetchall()
+            db.execute(f"SELECT place, count(*) FROM places WHERE rowid IN ({hits}) GROUP BY place", (match,)).fetchall()
+        return total
+    return run
+
+
+def tantivy_index(sources: list[str], folder: Path, articles: list[dict]) -> None:
+    import tantivy
+    folder.mkdir(parents=True)
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("title", stored=False, tokenizer_name="en_stem")
+    builder.add_text_field("body", stored=False, tokenizer_name="en_stem")
+    for name in FACETS:
+        builder.add_text_field(name, stored=False, fast=True, tokenizer_name="raw")
+    index = tantivy.Index(builder.build(), path=str(folder))
+    writer = index.writer(heap_size=200_000_000, num_threads=2)
+    for a in articles:
+        writer.add_document(tantivy.Document(
+            title=a["title"], body=a["body"], agency=a["agency"] or "unknown",
+            place=list(a["places"]) or ["none"], year=(a["published"] or "unknown")[:4]))
+    writer.commit()
+    writer.wait_merging_threads()
+
+
+def tantivy_queries(folder: Path):
+    import tantivy
+    index = tantivy.Index.open(str(folder))
+    index.reload()
+    searcher = index.searcher()
+    aggregation = {name: {"terms": {"field": name, "size": 10}} for name in FACETS}
+
+    syntax = {"boolean": "+oil -gas"}  # tantivy's parser has no AND NOT
+
+    def run(kind: str, q: str) -> int:
+        query = index.parse_query(syntax.get(kind, q), ["title", "body"])
+        result = searcher.search(query, 10, count=True)
+        if kind == "3-facet":
+            searcher.aggregate(query, aggregation)
+        return result.count
+    return run
+
+
+ENGINES = {
+    "dateline": (dateline_index, dateline_queries),
+    "sqlite-fts5": (sqlite_index, sqlite_queries),
+    "tantivy": (tantivy_index, tantivy_queries),
+}
+
+
+def folder_size(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
+def worker(engine: str, sources: list[str], articles_file: Path, folder: Path, repeats: int) -> dict:
+    """Runs in a subprocess: index, then time queries on the warm index; reports its own peak memory."""
+    build, open_queries = ENGINES[engine]
+    articles = json.loads(articles_file.read_text())
+    started = time.perf_counter()
+    build(sources, folder, articles)
+    seconds = time.perf_counter() - started
+    run = open_queries(folder)
+    latency, totals = {}, {}
+    for kind, q in QUERIES.items():
+        totals[kind] = run(kind, q)  # warm-up
+        timings = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            run(kind, q)
+            timings.append((time.perf_counter() - t) * 1000)
+        timings.sort()
+        latency[kind] = (statistics.median(timings), timings[max(0, int(len(timings) * 0.95) - 1)])
+    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    return {"engine": engine, "articles": len(articles), "seconds": seconds, "rate": len(articles) / seconds,
+            "size": folder_size(folder), "peak_mb": peak / 1024, "latency": latency, "totals": totals}
+
+
+def bench_corpus(name: str, sources: list[str], work: Path, repeats: int) -> list[dict]:
+    articles = load_articles(sources)
+    articles_file = work / f"{name}.json"
+    articles_file.write_text(json.dumps(articles))
+    rows = []
+    for engine in ENGINES:
+        folder = work / f"{name}-{engine}"
+        out = subprocess.run([sys.executable, __file__, "--worker", engine, "--sources", *sources, "--articles",
+                              str(articles_file), "--folder", str(folder), "--repeats", str(repeats)],
+                             capture_output=True, text=True, check=True)
+        rows.append(json.loads(out.stdout.splitlines()[-1]))
+        shutil.rmtree(folder, ignore_errors=True)
+    return rows
+
+
+def print_table(name: str, rows: list[dict]) -> None:
+    base = rows[0]
+    print(f"\n## {name}: {base['articles']} articles")
+    kinds = list(QUERIES)
+    header = ["engine", "articles/s", "index MB", "peak MB"] + [f"{k} p50/p95 ms" for k in kinds]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        cells = [row["engine"], f"{row['rate']:.0f}", f"{row['size'] / 2**20:.1f}", f"{row['peak_mb']:.0f}"]
+        cells += [f"{row['latency'][k][0]:.1f} / {row['latency'][k][1]:.1f}" for k in kinds]
+        print("| " + " | ".join(cells) + " |")
+    for row in rows[1:]:
+        ratios = [f"indexing {base['rate'] / row['rate']:.2f}x", f"size {base['size'] / row['size']:.2f}x",
+                  f"memory {base['peak_mb'] / row['peak_mb']:.2f}x"]
+        ratios += [f"{k} p50 {base['latency'][k][0] / max(row['latency'][k][0], 1e-6):.1f}x" for k in kinds]
+        print(f"Dateline/{row['engine']}: " + ", ".join(ratios))
+    print("(indexing: Dateline's rate over the peer's, below 1 = slower; size, memory, latency: above 1 = larger/slower)")
+    print("hits per query: " + "; ".join(f"{r['engine']} {r['totals']}" for r in rows))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small corpora, a few repeats (CI smoke run)")
+    parser.add_argument("--generated", type=int, default=100_000, help="size of the generated corpus")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--sources", nargs="*", help=argparse.SUPPRESS)
+    parser.add_argument("--articles", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--repeats", type=int, default=30, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.sources, args.articles, args.folder, args.repeats)))
+        return
+    repeats = 5 if args.quick else 30
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        if args.quick:
+            reuters = work / "reuters"
+            reuters.mkdir()
+            shutil.copy(REUTERS / "reut2-000.sgm", reuters)
+            sources = [str(reuters)]
+        else:
+            sources = [str(REUTERS)]
+        print_table("Reuters-21578" + (" (first 1,000)" if args.quick else ""), bench_corpus("reuters", sources, work, repeats))
+        size = 2_000 if args.quick else args.generated
+        generated = work / "generated" / "corpus.jsonl"
+        generated.parent.mkdir()
+        generated_corpus(generated, size)
+        print_table("Generated", bench_corpus("generated", [str(generated.parent)], work, repeats))
+
+
+if __name__ == "__main__":
+    main()
