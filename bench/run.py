@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import shutil
@@ -25,7 +26,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-REUTERS = ROOT.parent / "shared" / "data" / "reuters21578"
+REUTERS = Path(os.environ.get("DATELINE_SHARED", ROOT.parent / "shared")) / "data" / "reuters21578"
 QUERIES = {"term": "oil", "phrase": '"oil prices"', "boolean": "oil AND NOT gas", "3-facet": "oil"}
 FACETS = ["agency", "place", "year"]
 
