@@ -185,3 +185,17 @@ def test_python_api_rejects_bad_input(archive):
         archive.search("cocoa", sort="sideways")
     with pytest.raises(QueryError):
         archive.search("cocoa", filters={"colour": ["red"]})
+
+
+def test_every_filter_option_on_the_command_line(reuters_index):
+    total = search_json(reuters_index, "cocoa")["total"]
+    assert search_json(reuters_index, "cocoa", "--agency", "reuters")["total"] == total
+    assert search_json(reuters_index, "cocoa", "--agency", "Xinhua")["total"] == 0
+    assert search_json(reuters_index, "cocoa", "--license", "LicenseRef-Reuters-21578")["total"] == total
+    assert search_json(reuters_index, "cocoa", "--lang", "en")["total"] == total
+    assert search_json(reuters_index, "cocoa", "--lang", "fa")["total"] == 0
+    london = search_json(reuters_index, "cocoa", "--dateline", "london", "--facet", "dateline")
+    assert 0 < london["total"] < total
+    assert {h["dateline"] for h in london["hits"]} == {"LONDON"}
+    collapsed = search_json(reuters_index, "--collapse-reprints")
+    assert collapsed["collapsed"] and collapsed["total"] < search_json(reuters_index)["total"]
