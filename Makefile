@@ -20,6 +20,10 @@ demo: install
 	$(BIN)/dateline index seeds/ --index $(DEMO)/index
 	$(BIN)/dateline stats --index $(DEMO)/index
 	$(BIN)/dateline search 'palestinians' --facet agency,license,dateline,year --index $(DEMO)/index
+	$(BIN)/dateline site $(DEMO)/site --index $(DEMO)/index --query 'Palestine=palestinians'
 
-test: install
+tests/node_modules/axe-core: tests/package.json tests/package-lock.json
+	npm ci --prefix tests --no-audit --no-fund --silent
+
+test: install tests/node_modules/axe-core
 	$(BIN)/python -m pytest -q -n 2

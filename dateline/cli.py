@@ -210,3 +210,60 @@ def _print_table(results, styled: bool) -> None:
     for facet in results.facets:
         values = "  ".join(("*" if v.selected else "") + f"{v.value} {v.count}" for v in facet.values)
         click.echo(f"\n{facet.label}: {values or '-'}")
+
+
+@cli.command()
+@click.argument("out", type=click.Path(file_okay=False))
+@index_option
+@click.option("--query", "query_options", multiple=True, metavar="NAME=QUERY", help="A saved query page (repeatable).")
+@click.option("--queries", "queries_file", type=click.Path(dir_okay=False), help="A file of NAME=QUERY lines.")
+@click.option("--no-search", is_flag=True, help="Skip the Pagefind search index.")
+def site(out, index_dir, query_options, queries_file, no_search) -> None:
+    """Build a static HTML site of the archive in OUT: browse pages, article pages, saved queries, search."""
+    from pathlib import Path
+
+    from dateline.search.site import build_site, parse_queries
+
+    try:
+        queries = parse_queries(list(query_options), "--query")
+        if queries_file:
+            try:
+                lines = Path(queries_file).read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise DatelineError(f"{queries_file}: cannot read saved queries ({exc})") from None
+            queries.update(parse_queries(lines, queries_file))
+    except DatelineError as error:
+        _fail(error, 2)
+    progress = None
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+        progress = tqdm(unit="page", desc="building", leave=False)
+    with _open_archive(index_dir) as archive:
+        try:
+            report = build_site(archive, out, queries, search_index=not no_search,
+                                on_page=(lambda n: progress.update(1)) if progress is not None else None)
+        except DatelineError as error:
+            _fail(error, 2)
+        finally:
+            if progress is not None:
+                progress.close()
+    click.echo(report.summary(), err=True)
+    index_page = Path(out).resolve() / "index.html"
+    click.echo(f"Open {index_page.as_uri()} to browse; for search run: dateline serve {out}", err=True)
+
+
+@cli.command()
+@click.argument("out", type=click.Path(file_okay=False, exists=True))
+@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
+def serve(out: str, port: int) -> None:
+    """Serve a built site on 127.0.0.1 so its Pagefind search works."""
+    import functools
+    import http.server
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=out)
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+        click.echo(f"Serving {out} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", err=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass

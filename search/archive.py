@@ -87,6 +87,7 @@ class Archive:
         self._searcher = self.index.searcher()
         self._parser = make_parser(self.index.schema)
         self._maps: dict[str, FieldMap] = {}
+        self._group_sizes: np.ndarray | None = None
 
     def close(self) -> None:
         self._searcher.close()
@@ -102,6 +103,7 @@ class Archive:
         if not self._searcher.up_to_date():
             self._searcher = self._searcher.refresh()
             self._maps.clear()
+            self._group_sizes = None
         return self._searcher
 
     # -- facet maps -------------------------------------------------------------------------
@@ -233,7 +235,6 @@ class Archive:
             facet_counts.append(facet.count(self.fieldmap(facet.field), mask, tuple(filters.get(name, ())), facet_limit))
 
         reprints = self.fieldmap("reprint")
-        group_sizes = np.bincount(reprints.ordinals, minlength=len(reprints.values))
         if collapse_reprints:
             total = int(np.count_nonzero(np.bincount(reprints.ordinals[final_mask[reprints.docs]],
                                                      minlength=len(reprints.values))))
@@ -257,11 +258,10 @@ class Archive:
             snippet = hit.highlights("body", text=article["body"], top=2) if results.has_matched_terms() else ""
             snippet = " ".join(snippet.split())
             group = hit.get("reprint") or article["id"]
-            ordinal = reprints.ordinal(group)
             hits.append(Hit(
                 rank=rank, score=hit.score if sort == "relevance" else None, article=article,
                 snippet=snippet or _lead(article["body"]), reprint_group=group,
-                reprint_count=int(group_sizes[ordinal]) if ordinal is not None else 1,
+                reprint_count=max(1, self.reprint_size(group)),
             ))
         return SearchResults(
             query=query, filters=filters, total=total, page=page, pages=max(1, math.ceil(total / limit)),
@@ -294,11 +294,37 @@ class Archive:
         copies = [json.loads(f["article"]) for f in self.searcher.documents(reprint=group)]
         return sorted(copies, key=lambda a: (a["published"] is None, a["published"] or "", a["id"]))
 
+    def browse(self, facet: str, value: str, page_size: int) -> Iterator[list[Hit]]:
+        """Pages of every article with one facet value, newest first: one sorted search, then page by page,
+        so building a thousand pages costs one query, not a thousand growing ones."""
+        ranked = wq.Term(FACETS[facet].field, value)
+        results = self.searcher.search(ranked, limit=None, sortedby=_by_date(newest=True))
+        docnums = list(results.docs())
+        reader = self.searcher.reader()
+        for start in range(0, len(docnums), page_size):
+            hits = []
+            for rank, docnum in enumerate(docnums[start:start + page_size], start=start + 1):
+                stored = reader.stored_fields(docnum)
+                article = json.loads(stored["article"])
+                group = stored.get("reprint") or article["id"]
+                hits.append(Hit(rank=rank, score=None, article=article, snippet=_lead(article["body"]),
+                                reprint_group=group, reprint_count=max(1, self.reprint_size(group))))
+            yield hits
+
+    def reprint_size(self, group: str) -> int:
+        """How many copies a reprint group holds."""
+        reprints = self.fieldmap("reprint")
+        if self._group_sizes is None:
+            self._group_sizes = np.bincount(reprints.ordinals, minlength=len(reprints.values))
+        ordinal = reprints.ordinal(group)
+        return int(self._group_sizes[ordinal]) if ordinal is not None else 0
+
     def iter_articles(self) -> Iterator[dict[str, Any]]:
-        """Every article, one at a time, so a caller's memory does not grow with the archive."""
+        """Every article with its reprint group, one at a time, so memory does not grow with the archive."""
         reader = self.searcher.reader()
         for docnum in reader.all_doc_ids():
-            yield json.loads(reader.stored_fields(docnum)["article"])
+            stored = reader.stored_fields(docnum)
+            yield {**json.loads(stored["article"]), "reprint_group": stored.get("reprint")}
 
     def stats(self, facets: Iterable[str] = tuple(FACETS), top: int = 5) -> ArchiveStats:
         """What the archive holds: its size, the top values of each facet, and its date span."""

@@ -1,0 +1,78 @@
+"""Publish the archive as a static site that works from disk, with Pagefind search when served.
+
+    from dateline.search import Archive
+    from dateline.search.site import build_site
+    report = build_site(Archive("dateline-index"), "site/", queries={"Cocoa": "cocoa"})
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dateline.errors import DatelineError
+from dateline.search.archive import Archive
+from dateline.search.site.pages import PAGE_KINDS, SiteContext
+from dateline.search.site.render import Renderer, facet_index_path
+
+__all__ = ["SiteReport", "build_site", "parse_queries"]
+
+NAV = [("Agencies", facet_index_path("agency")), ("Licenses", facet_index_path("license")),
+       ("Years", facet_index_path("year")), ("Datelines", facet_index_path("dateline")),
+       ("Topics", facet_index_path("topic"))]
+
+
+@dataclass
+class SiteReport:
+    written: int
+    unchanged: int
+    search_index: bool
+
+    def summary(self) -> str:
+        search = "search index built" if self.search_index else "search index NOT built"
+        return f"{self.written} pages written, {self.unchanged} unchanged (skipped); {search}"
+
+
+def parse_queries(lines: list[str], source: str) -> dict[str, str]:
+    """Saved queries as NAME=QUERY lines; blank lines and # comments are passed over."""
+    queries: dict[str, str] = {}
+    for number, line in enumerate(lines, start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, query = line.partition("=")
+        if not sep or not name.strip():
+            raise DatelineError(f"{source}:{number}: expected NAME=QUERY, got {line!r}")
+        queries[name.strip()] = query.strip()
+    return queries
+
+
+def build_site(archive: Archive, out: str | Path, queries: Mapping[str, str] | None = None,
+               on_page: Callable[[int], None] | None = None, search_index: bool = True) -> SiteReport:
+    """Render every page kind into OUT, then let Pagefind index the article pages."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, query in (queries or {}).items():
+        archive.search(query, limit=1)  # a malformed saved query fails before anything is written
+    renderer = Renderer(out, NAV)
+    renderer.static("style.css")
+    context = SiteContext(archive, dict(queries or {}))
+    for kind in PAGE_KINDS:
+        for page in kind.pages(context):
+            renderer.render(page)
+            if on_page:
+                on_page(renderer.written + renderer.unchanged)
+    built = run_pagefind(out) if search_index else False
+    return SiteReport(renderer.written, renderer.unchanged, built)
+
+
+def run_pagefind(out: Path) -> bool:
+    """Pagefind (from the pagefind[bin] package) indexes the pages marked data-pagefind-body."""
+    result = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(out), "--silent"],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise DatelineError(f"pagefind failed on {out}: {(result.stderr or result.stdout).strip().splitlines()[-1:]}")
+    return True

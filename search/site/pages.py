@@ -1,0 +1,196 @@
+"""The page kinds of the static site. Each yields Pages with plain data; templates only render.
+
+A new kind of page is one class here (or in its own module) plus one line in PAGE_KINDS.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from dateline.corpus.licenses import NAMES as LICENSE_NAMES
+from dateline.corpus.licenses import license_url
+from dateline.search.archive import Archive
+from dateline.search.facets import FacetCounts
+from dateline.search.site.render import (
+    PAGE_SIZE, Page, article_path, browse_path, direction, facet_index_path, hit_view, query_path, value_label,
+)
+
+BROWSE_FACETS = ("agency", "license", "year", "month", "dateline", "lang", "topic", "place")
+HOME_FACETS = ("agency", "license", "lang", "year", "dateline", "topic", "place")
+
+
+@dataclass(frozen=True)
+class SiteContext:
+    archive: Archive
+    queries: dict[str, str]
+
+
+def facet_view(page: Page, counts: FacetCounts, limit: int | None = None) -> dict:
+    values = counts.values if limit is None else counts.values[:limit]
+    return {
+        "name": counts.name,
+        "label": counts.label,
+        "entries": [{"label": value_label(v.value), "count": v.count, "selected": v.selected,
+                    "href": page.href(browse_path(counts.name, v.value))} for v in values],
+        "more": page.href(facet_index_path(counts.name)) if limit is not None and len(counts.values) > limit else None,
+    }
+
+
+def month_range(first: str, last: str) -> list[str]:
+    """Every month from first to last ('1987-02' ... '1987-10'), so gaps show as gaps."""
+    year, month = map(int, first.split("-"))
+    months = []
+    while f"{year:04d}-{month:02d}" <= last:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def timeline_svg(months: FacetCounts) -> Markup:
+    """Articles per month as an inline SVG bar chart, drawn at build time; empty months keep their place."""
+    counts = {v.value: v.count for v in months.values if not v.unknown}
+    if not counts:
+        return Markup("<p>No dated articles.</p>")
+    axis = month_range(min(counts), max(counts))
+    width, height = 800, 160
+    bar = (width - 40) / len(axis)
+    top = max(counts.values())
+    parts = [f'<svg class="timeline" viewBox="0 0 {width} {height + 30}" role="img" '
+             f'aria-label="Articles per month, {html.escape(axis[0])} to {html.escape(axis[-1])}">']
+    for n, month in enumerate(axis):
+        count = counts.get(month, 0)
+        h = (height - 10) * count / top
+        x = 30 + n * bar
+        parts.append(f'<rect x="{x:.1f}" y="{height - h:.1f}" width="{max(bar - 1, 1):.1f}" height="{h:.1f}">'
+                     f'<title>{month}: {count}</title></rect>')
+        if n == 0 or month.endswith("-01") or len(axis) <= 24:
+            parts.append(f'<text x="{x:.1f}" y="{height + 18}">{month[2:] if len(axis) <= 24 else month}</text>')
+    parts.append(f'<text x="0" y="12">{top}</text></svg>')
+    return Markup("".join(parts))
+
+
+class HomePage:
+    def pages(self, context: SiteContext) -> Iterator[Page]:
+        archive = context.archive
+        stats = archive.stats(facets=HOME_FACETS + ("month",), top=10)
+        page = Page("index.html", "home.html")
+        month_counts = archive.search(facets=["month"], limit=1, facet_limit=None).facets[0]
+        undated = next((v.count for v in month_counts.values if v.unknown), 0)
+        queries = []
+        for name, query in context.queries.items():
+            total = archive.search(query, limit=1).total
+            queries.append({"name": name, "query": query, "total": total, "href": page.href(query_path(name))})
+        page.data = {
+            "title": "Home",
+            "summary": {"articles": stats.articles, "undated": undated,
+                        "first": stats.first.date().isoformat() if stats.first else None,
+                        "last": stats.last.date().isoformat() if stats.last else None},
+            "timeline": timeline_svg(month_counts),
+            "facets": [facet_view(page, f, limit=10) for f in stats.facets if f.name in HOME_FACETS and f.values],
+            "queries": queries,
+        }
+        yield page
+
+
+class BrowsePages:
+    """An index page per facet, and per value a paginated list, newest first."""
+
+    def pages(self, context: SiteContext) -> Iterator[Page]:
+        archive = context.archive
+        for name in BROWSE_FACETS:
+            counts = archive.search(facets=[name], limit=1, facet_limit=None).facets[0]
+            if not counts.values:
+                continue
+            index = Page(facet_index_path(name), "facet_index.html")
+            index.data = {"title": counts.label, "facet": facet_view(index, counts)}
+            yield index
+            for value in counts.values:
+                pages = max(1, -(-value.count // PAGE_SIZE))
+                for number, hits in enumerate(archive.browse(name, value.value, PAGE_SIZE), start=1):
+                    page = Page(browse_path(name, value.value, number), "browse.html")
+                    page.data = {
+                        "title": f"{counts.label}: {value_label(value.value)}",
+                        "facet_label": counts.label, "facet_href": page.href(facet_index_path(name)),
+                        "value_label": value_label(value.value), "total": value.count,
+                        "hits": [hit_view(page, hit) for hit in hits],
+                        "first_rank": (number - 1) * PAGE_SIZE + 1,
+                        "pager": {"page": number, "pages": pages,
+                                  "previous": page.href(browse_path(name, value.value, number - 1)) if number > 1 else None,
+                                  "next": page.href(browse_path(name, value.value, number + 1)) if number < pages else None},
+                    }
+                    yield page
+
+
+def attribution(article: dict) -> dict:
+    """What a republisher owes: for Creative Commons, title, author, source, license and changes made."""
+    spdx = article["license"]
+    agency = article["agency"] or "an unknown agency"
+    source = article["url"] or article["provenance"]["source"]
+    changes = ("Changes: Dateline moved the dateline, editor initials and license sentence into the metadata "
+               "above and rejoined the paragraphs; the wording is unchanged.")
+    if spdx and spdx in LICENSE_NAMES:
+        return {"text": f"“{article['title']}” by {agency}, from {source}, is licensed under",
+                "license_name": LICENSE_NAMES[spdx], "license_url": license_url(spdx), "changes": changes}
+    if article["license_text"]:
+        return {"text": f"“{article['title']}” by {agency}, from {source}. {article['license_text']}",
+                "license_name": None, "license_url": None, "changes": changes}
+    return {"text": f"“{article['title']}” by {agency}, from {source}. The source states no license: "
+                    "check the rights before republishing.", "license_name": None, "license_url": None,
+            "changes": changes}
+
+
+class ArticlePages:
+    """One page per article at a permalink made from its id."""
+
+    def pages(self, context: SiteContext) -> Iterator[Page]:
+        archive = context.archive
+        for article in archive.iter_articles():
+            page = Page(article_path(article["id"]), "article.html")
+            published = article["published"]
+            year = published[:4] if published else "unknown"
+            group = article["reprint_group"]
+            copies = archive.reprints(group) if archive.reprint_size(group) > 1 else []
+            page.data = {
+                "title": article["title"],
+                "lang": article["language"] or "und",
+                "dir": direction(article["language"]),
+                "a": {**article, "year": year,
+                      "published_label": published.replace("T", " ") if published else "unknown (the source gives no date)"},
+                "paragraphs": [p for p in article["body"].split("\n\n") if p],
+                "links": {name: page.href(browse_path(name, value or "unknown")) for name, value in (
+                    ("agency", article["agency"]), ("license", article["license"]), ("dateline", article["dateline"]),
+                    ("lang", article["language"]), ("year", year))},
+                "topics": [{"label": t, "href": page.href(browse_path("topic", t))} for t in article["topics"]],
+                "places": [{"label": p, "href": page.href(browse_path("place", p))} for p in article["places"]],
+                "attribution": attribution(article),
+                "reprints": [{"title": c["title"], "agency": c["agency"] or "agency unknown",
+                              "date": (c["published"] or "date unknown")[:10], "current": c["id"] == article["id"],
+                              "href": page.href(article_path(c["id"]))} for c in copies],
+            }
+            yield page
+
+
+class QueryPages:
+    """A result page per saved query: total, facet counts with links, ranked hits with highlights."""
+
+    def pages(self, context: SiteContext) -> Iterator[Page]:
+        for name, query in context.queries.items():
+            results = context.archive.search(query, facets=list(BROWSE_FACETS), limit=PAGE_SIZE)
+            page = Page(query_path(name), "query.html")
+            page.data = {"title": name, "name": name, "query": query, "total": results.total,
+                         "suggestion": results.suggestion, "first_rank": 1,
+                         "facets": [facet_view(page, f, limit=10) for f in results.facets if f.values],
+                         "hits": [hit_view(page, hit) for hit in results.hits]}
+            yield page
+
+
+class SearchPage:
+    def pages(self, context: SiteContext) -> Iterator[Page]:
+        yield Page("search.html", "search.html", {"title": "Search"})
+
+
+PAGE_KINDS = [HomePage(), BrowsePages(), ArticlePages(), QueryPages(), SearchPage()]

@@ -1,0 +1,119 @@
+"""What every page kind shares: the Jinja2 environment, relative links, and write-if-changed."""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from dateline.search.archive import Hit, marked_html
+
+RTL_LANGUAGES = {"ar", "fa", "he", "ur", "ps", "ckb", "yi", "dv", "sd", "ug"}
+SITE_NAME = "Dateline archive"
+PAGE_SIZE = 50
+
+
+def direction(language: str | None) -> str:
+    return "rtl" if language in RTL_LANGUAGES else "ltr"
+
+
+def slug(value: str) -> str:
+    """A file name for a facet value: readable where it can be, with a short hash where it must be."""
+    readable = re.sub(r"[^\w]+", "-", value.casefold()).strip("-")[:60]
+    digest = hashlib.sha1(value.encode("utf-8")).hexdigest()[:6]
+    return readable if readable and readable == value.casefold() else f"{readable or 'v'}-{digest}"
+
+
+def article_path(article_id: str) -> str:
+    return f"articles/{article_id}.html"
+
+
+def facet_index_path(facet: str) -> str:
+    return f"browse/{facet}/index.html"
+
+
+def browse_path(facet: str, value: str, page: int = 1) -> str:
+    name = "index.html" if page == 1 else f"page-{page}.html"
+    return f"browse/{facet}/{slug(value)}/{name}"
+
+
+def query_path(name: str) -> str:
+    return f"queries/{slug(name)}.html"
+
+
+def value_label(value: str) -> str:
+    return "unknown" if value == "unknown" else value
+
+
+@dataclass
+class Page:
+    """One page to write: its path under the site root, its template and what the template shows."""
+
+    path: str
+    template: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def href(self, target: str) -> str:
+        """A link from this page to another path under the site root, relative so the site works anywhere."""
+        relative = posixpath.relpath(target, posixpath.dirname(self.path) or ".")
+        return quote(relative)
+
+    @property
+    def root(self) -> str:
+        depth = self.path.count("/")
+        return "../" * depth
+
+
+def hit_view(page: Page, hit: Hit) -> dict[str, Any]:
+    article = hit.article
+    return {
+        "href": page.href(article_path(article["id"])),
+        "title": article["title"],
+        "lang": article["language"] or "en",
+        "dir": direction(article["language"]),
+        "date": (article["published"] or "date unknown")[:10],
+        "agency": article["agency"] or "agency unknown",
+        "dateline": article["dateline"] or "no dateline",
+        "copies": hit.reprint_count,
+        "snippet_html": Markup(marked_html(hit.snippet)),
+    }
+
+
+class Renderer:
+    """Renders pages into the output folder, rewriting a file only when its bytes change."""
+
+    def __init__(self, out: Path, nav: list[tuple[str, str]]):
+        self.out = out
+        self.nav = nav
+        self.env = Environment(loader=PackageLoader("dateline.templates", "."),
+                               autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+        self.written = 0
+        self.unchanged = 0
+
+    def render(self, page: Page) -> None:
+        context = {"root": page.root, "site_name": SITE_NAME,
+                   "nav": [{"href": page.href(path), "label": label} for label, path in self.nav], **page.data}
+        self.write(page.path, self.env.get_template(page.template).render(context).encode("utf-8"))
+
+    def write(self, path: str, content: bytes) -> None:
+        target = self.out / path
+        if target.exists() and target.read_bytes() == content:
+            self.unchanged += 1
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_bytes(content)
+        tmp.replace(target)
+        self.written += 1
+
+    def static(self, name: str) -> None:
+        """Copy a static asset (the stylesheet) from the templates package."""
+        source = self.env.loader.get_source(self.env, name)[0]
+        self.write(name, source.encode("utf-8"))

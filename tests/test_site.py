@@ -1,0 +1,208 @@
+"""The static site, built from the Reuters index and opened in headless Chromium as a reader would."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import OUTPUT, SEEDS, run_cli
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = OUTPUT / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def reuters_site(tmp_path_factory, reuters_index) -> Path:
+    out = tmp_path_factory.mktemp("site") / "reuters"
+    result = run_cli("site", str(out), "--index", str(reuters_index), "--query", "Cocoa=cocoa",
+                     "--query", "Oil prices=\"oil prices\"")
+    assert result.returncode == 0, result.stderr
+    assert "search index built" in result.stderr and f"Open {(out / 'index.html').as_uri()}" in result.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "headless Chromium is needed: apt-get install chromium (.ci/run does)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def served(reuters_site):
+    """`dateline serve` on a free port of 127.0.0.1, as a user runs it for search."""
+    process = subprocess.Popen([sys.executable, "-m", "dateline", "serve", str(reuters_site), "--port", "0"],
+                               stderr=subprocess.PIPE, text=True)
+    line = process.stderr.readline()
+    url = re.search(r"http://127\.0\.0\.1:\d+/", line).group()
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+
+
+@pytest.mark.browser
+def test_click_from_home_to_facet_to_article_and_back(reuters_site, page):
+    page.goto((reuters_site / "index.html").as_uri())
+    assert page.locator("h1").inner_text() == "Dateline archive"
+    assert "20000 articles, dated 1987-02-26 to 1987-10-19" in page.locator(".lead").inner_text()
+    assert page.locator("svg.timeline rect").count() == 9, "a bar per month, Feb to Oct 1987, gaps included"
+    shot(page, "home")
+
+    page.get_by_role("navigation", name="Site").get_by_role("link", name="Topics").click()
+    assert page.locator("h1").inner_text() == "Topic"
+    page.get_by_role("link", name="cocoa", exact=True).click()
+    assert page.locator("h1").inner_text() == "cocoa"
+    assert "articles, newest first" in page.locator("main").inner_text()
+    shot(page, "facet")
+
+    first = page.locator("ol.hits h3 a").first
+    title = first.inner_text()
+    first.click()
+    assert page.locator("h1").inner_text() == title
+    metadata = page.locator("dl.metadata").inner_text()
+    assert "Reuters" in metadata and "cocoa" in metadata
+    assert "Reuters-21578" in page.locator(".attribution").inner_text()
+    assert "sha256:" in page.locator(".provenance").inner_text()
+    shot(page, "article")
+
+    page.go_back()
+    assert page.locator("h1").inner_text() == "cocoa"
+
+
+@pytest.mark.browser
+def test_saved_query_page_shows_counts_and_highlights(reuters_site, page):
+    page.goto((reuters_site / "queries" / "cocoa.html").as_uri())
+    assert "127 articles" in page.locator("main p").first.inner_text()
+    assert page.locator("ol.hits mark").count() > 0
+    assert "uk" in page.locator("section.facet").filter(has_text="Place").inner_text()
+
+
+@pytest.mark.browser
+def test_pagefind_search_with_a_filter(served, page):
+    page.goto(served + "search.html")
+    page.locator(".pagefind-ui__search-input").fill("cocoa")
+    message = page.locator(".pagefind-ui__message")
+    message.filter(has_text=re.compile(r"\d+ results? for cocoa")).wait_for(timeout=20000)
+    unfiltered = int(re.search(r"(\d+) result", message.inner_text()).group(1))
+    assert unfiltered > 50
+    page.locator(".pagefind-ui__filter-name", has_text="place").click()
+    page.locator("label", has_text=re.compile(r"^brazil")).first.click()
+    page.wait_for_function(
+        "n => { const m = document.querySelector('.pagefind-ui__message');"
+        " const k = m && m.textContent.match(/(\\d+) result/); return k && Number(k[1]) < n; }", arg=unfiltered)
+    filtered = int(re.search(r"(\d+) result", message.inner_text()).group(1))
+    assert 0 < filtered < unfiltered
+    page.locator(".pagefind-ui__result-title").first.wait_for()
+    shot(page, "search")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("name", ["home", "facet", "article", "search"])
+def test_no_serious_accessibility_violations(reuters_site, served, page, name):
+    assert AXE.exists(), "axe-core is installed by `make test` (npm ci --prefix tests)"
+    paths = {"home": "index.html", "facet": "browse/topic/cocoa/index.html", "search": "search.html"}
+    if name == "article":
+        paths[name] = next((reuters_site / "articles").iterdir()).relative_to(reuters_site).as_posix()
+    page.goto(served + paths[name])
+    if name == "search":
+        page.locator(".pagefind-ui__search-input").wait_for()
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("axe.run().then(r => r.violations.map(v => ({id: v.id, impact: v.impact})))")
+    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+    assert serious == [], f"{name}: {serious}"
+
+
+def _small_site(tmp_path, records: list[dict]) -> tuple[Path, Path]:
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records))
+    index, out = tmp_path / "index", tmp_path / "site"
+    run_cli("index", str(corpus), str(SEEDS), "--index", str(index), check=True)
+    return index, out
+
+
+HOSTILE = {"id": "x1", "title": "Budget <script>window.pwned = 1</script> vote",
+           "body": "TEHRAN - Parliament passed the budget. <img src=x onerror=\"window.pwned = 2\"> Officials said so.",
+           "agency": "IRNA", "published": "2021-05-12"}
+PERSIAN = {"id": "fa1", "title": "تصویب بودجه در مجلس",
+           "body": "تهران - نمایندگان مجلس شورای اسلامی روز چهارشنبه بودجه سال آینده را تصویب کردند و گفتند که این بودجه برای کشور مهم است.",
+           "agency": "IRNA", "published": "2021-05-12", "language": "fa"}
+
+
+@pytest.mark.browser
+def test_article_text_is_escaped_and_never_runs(tmp_path, page):
+    index, out = _small_site(tmp_path, [HOSTILE])
+    run_cli("site", str(out), "--index", str(index), "--no-search", check=True)
+    article = next(p for p in (out / "articles").iterdir() if "Budget" in p.read_text())
+    page.goto(article.as_uri())
+    assert page.evaluate("window.pwned") is None
+    assert "<script>window.pwned = 1</script>" in page.locator("h1").inner_text()
+    assert 'onerror="window.pwned = 2"' in page.locator(".body").inner_text()
+    assert page.locator(".body img").count() == 0
+
+
+def test_persian_articles_render_right_to_left(tmp_path):
+    index, out = _small_site(tmp_path, [PERSIAN])
+    run_cli("site", str(out), "--index", str(index), "--no-search", check=True)
+    pages = [p.read_text() for p in (out / "articles").iterdir()]
+    persian = next(p for p in pages if "بودجه" in p)
+    assert '<html lang="fa" dir="rtl">' in persian
+    english = next(p for p in pages if "Palestinians" in p)
+    assert '<html lang="en" dir="ltr">' in english
+
+
+def test_rebuild_rewrites_only_changed_pages_and_links_are_relative(tmp_path):
+    index, out = _small_site(tmp_path, [HOSTILE])
+    first = run_cli("site", str(out), "--index", str(index), "--no-search", check=True)
+    written = int(re.search(r"(\d+) pages written", first.stderr).group(1))
+    again = run_cli("site", str(out), "--index", str(index), "--no-search", check=True)
+    assert f"0 pages written, {written} unchanged (skipped)" in again.stderr
+    permalinks = sorted(p.name for p in (out / "articles").iterdir())
+
+    more = tmp_path / "more.jsonl"
+    more.write_text(json.dumps({**PERSIAN, "id": "fa2"}, ensure_ascii=False))
+    run_cli("index", str(more), "--index", str(index), check=True)
+    third = run_cli("site", str(out), "--index", str(index), "--no-search", check=True)
+    rewritten = int(re.search(r"(\d+) pages written", third.stderr).group(1))
+    assert 0 < rewritten < written, "only pages whose content changed are written"
+    assert set(permalinks) < {p.name for p in (out / "articles").iterdir()}, "old permalinks survive"
+
+    for html_file in out.rglob("*.html"):
+        for href in re.findall(r'href="([^"]+)"', html_file.read_text()):
+            assert not href.startswith("/"), f"{html_file}: absolute link {href}"
+            assert href.startswith(("http://", "https://")) or not re.match(r"\w+:", href)
+
+
+def test_bad_saved_queries_fail_clearly(tmp_path, reuters_index):
+    queries = tmp_path / "queries.txt"
+    queries.write_text("# saved\nCocoa=cocoa\nbroken line\n")
+    result = run_cli("site", str(tmp_path / "out"), "--index", str(reuters_index), "--queries", str(queries))
+    assert result.returncode == 2 and "queries.txt:3: expected NAME=QUERY" in result.stderr
+    result = run_cli("site", str(tmp_path / "out"), "--index", str(reuters_index), "--query", "Bad=title:(")
+    assert result.returncode == 2 and "unclosed '('" in result.stderr
+    assert not (tmp_path / "out" / "index.html").exists(), "nothing is written for a malformed query"
