@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from whoosh import highlight, sorting
+from whoosh import highlight, scoring, sorting
 from whoosh import query as wq
 
 from dateline.errors import QueryError
@@ -25,9 +25,12 @@ from dateline.indexer import whoosh_patches  # noqa: F401  (applied on import)
 from dateline.indexer.schema import UNKNOWN
 from dateline.indexer.store import DEFAULT_INDEX, open_index
 from dateline.search.facets import FACETS, FacetCounts, FieldMap
+from dateline.search.masks import MaskBuilder
 from dateline.search.query import make_parser, parse_day, parse_query
 
 SORTS = ("relevance", "newest", "oldest")
+# Tuned on Cranfield with bench/relevance.py (a grid of K1 0.8-2.0, B 0.5-0.9, title boost 1-3).
+BM25_B, BM25_K1 = 0.75, 1.6
 MARK_START, MARK_END = "\ue000", "\ue001"  # highlight markers; renderers turn them into <mark> or bold
 
 
@@ -81,13 +84,14 @@ class _MarkerFormatter(highlight.Formatter):
 class Archive:
     """A read-only view of one index; facet maps are built once per index generation and cached."""
 
-    def __init__(self, path: str | Path = DEFAULT_INDEX):
+    def __init__(self, path: str | Path = DEFAULT_INDEX, weighting: scoring.WeightingModel | None = None):
         self.path = Path(path)
         self.index = open_index(self.path)
-        self._searcher = self.index.searcher()
+        self._searcher = self.index.searcher(weighting=weighting or ranking())
         self._parser = make_parser(self.index.schema)
         self._maps: dict[str, FieldMap] = {}
         self._group_sizes: np.ndarray | None = None
+        self._live_mask: np.ndarray | None = None
 
     def close(self) -> None:
         self._searcher.close()
@@ -104,6 +108,7 @@ class Archive:
             self._searcher = self._searcher.refresh()
             self._maps.clear()
             self._group_sizes = None
+            self._live_mask = None
         return self._searcher
 
     # -- facet maps -------------------------------------------------------------------------
@@ -144,20 +149,19 @@ class Archive:
             pass
 
     def _live(self) -> np.ndarray:
-        reader = self.searcher.reader()
-        mask = np.ones(reader.doc_count_all(), dtype=bool)
-        if reader.has_deletions():
-            mask[[d for d in range(reader.doc_count_all()) if reader.is_deleted(d)]] = False
-        return mask
+        """Documents not deleted, cached per index generation."""
+        if self._live_mask is None:
+            reader = self.searcher.reader()
+            mask = np.ones(reader.doc_count_all(), dtype=bool)
+            for leaf, offset in reader.leaf_readers():
+                if leaf.has_deletions():
+                    mask[offset:offset + leaf.doc_count_all()] = False
+                    mask[np.fromiter(leaf.all_doc_ids(), dtype=np.int64) + offset] = True
+            self._live_mask = mask
+        return self._live_mask
 
     def _mask_for(self, q: wq.Query) -> np.ndarray:
-        if isinstance(q, wq.Every):
-            return self._live()
-        reader = self.searcher.reader()
-        mask = np.zeros(reader.doc_count_all(), dtype=bool)
-        ids = np.fromiter(q.docs(self.searcher), dtype=np.int64)
-        mask[ids] = True
-        return mask
+        return MaskBuilder(self.searcher, self._live()).mask(q)
 
     # -- queries ----------------------------------------------------------------------------
 
@@ -336,6 +340,11 @@ class Archive:
             first=_published(oldest[0].article) if oldest else None,
             last=_published(results.hits[0].article) if results.hits else None,
         )
+
+
+def ranking() -> scoring.WeightingModel:
+    """BM25F with the parameters tuned on Cranfield (bench/relevance.py); see the README's table."""
+    return scoring.BM25F(B=BM25_B, K1=BM25_K1)
 
 
 def _by_date(newest: bool) -> sorting.MultiFacet:

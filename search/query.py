@@ -16,7 +16,9 @@ from whoosh.qparser import FieldAliasPlugin, FuzzyTermPlugin, MultifieldParser
 from dateline.errors import QueryError
 
 TEXT_FIELDS = ("title", "body")
-FIELD_BOOSTS = {"title": 2.0, "body": 1.0}
+# A title word also counts in its own field, so titles already weigh double; a further boost
+# lowered nDCG@10 on Cranfield (0.383 at 1.0, 0.367 at 2.0, 0.353 at 3.0).
+FIELD_BOOSTS = {"title": 1.0, "body": 1.0}
 # What users may type before a colon, and the index field each name means.
 ALIASES = {
     "lang": ["language"],
