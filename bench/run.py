@@ -1,4 +1,4 @@
-"""Index and search benchmarks: Dateline beside SQLite FTS5 and tantivy, on the same articles, in one run.
+"""Index, search and site benchmarks: Dateline beside SQLite FTS5 and tantivy, same articles, one run.
 
     python bench/run.py            # Reuters-21578 (../shared) and a generated 100,000-article corpus
     python bench/run.py --quick    # small sizes, as the test suite runs it
@@ -187,22 +187,47 @@ def worker(engine: str, sources: list[str], articles_file: Path, folder: Path, r
             "size": folder_size(folder), "peak_mb": peak / 1024, "latency": latency, "totals": totals}
 
 
-def bench_corpus(name: str, sources: list[str], work: Path, repeats: int) -> list[dict]:
+def site_worker(folder: Path) -> dict:
+    """Runs in a subprocess: build the static site of an index, then let Pagefind index it."""
+    from dateline.search import Archive
+    from dateline.search.site import build_site, run_pagefind
+
+    out = folder.parent / f"{folder.name}-site"
+    started = time.perf_counter()
+    with Archive(folder) as archive:
+        report = build_site(archive, out, {"Oil": "oil"}, search_index=False)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started = time.perf_counter()
+    run_pagefind(out)
+    pagefind_seconds = time.perf_counter() - started
+    pagefind_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    shutil.rmtree(out, ignore_errors=True)
+    return {"pages": report.written, "seconds": seconds, "rate": report.written / seconds, "peak_mb": peak,
+            "pagefind_seconds": pagefind_seconds, "pagefind_peak_mb": pagefind_peak}
+
+
+def _subprocess(*args: str) -> dict:
+    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.splitlines()[-1])
+
+
+def bench_corpus(name: str, sources: list[str], work: Path, repeats: int) -> tuple[list[dict], dict]:
     articles = load_articles(sources)
     articles_file = work / f"{name}.json"
     articles_file.write_text(json.dumps(articles))
-    rows = []
+    rows, site = [], {}
     for engine in ENGINES:
         folder = work / f"{name}-{engine}"
-        out = subprocess.run([sys.executable, __file__, "--worker", engine, "--sources", *sources, "--articles",
-                              str(articles_file), "--folder", str(folder), "--repeats", str(repeats)],
-                             capture_output=True, text=True, check=True)
-        rows.append(json.loads(out.stdout.splitlines()[-1]))
+        rows.append(_subprocess("--worker", engine, "--sources", *sources, "--articles", str(articles_file),
+                                "--folder", str(folder), "--repeats", str(repeats)))
+        if engine == "dateline":
+            site = _subprocess("--site-worker", str(folder))
         shutil.rmtree(folder, ignore_errors=True)
-    return rows
+    return rows, site
 
 
-def print_table(name: str, rows: list[dict]) -> None:
+def print_table(name: str, rows: list[dict], site: dict) -> None:
     base = rows[0]
     print(f"\n## {name}: {base['articles']} articles")
     kinds = list(QUERIES)
@@ -220,6 +245,9 @@ def print_table(name: str, rows: list[dict]) -> None:
         print(f"Dateline/{row['engine']}: " + ", ".join(ratios))
     print("(indexing: Dateline's rate over the peer's, below 1 = slower; size, memory, latency: above 1 = larger/slower)")
     print("hits per query: " + "; ".join(f"{r['engine']} {r['totals']}" for r in rows))
+    print(f"static site: {site['pages']} pages in {site['seconds']:.1f}s ({site['rate']:.0f} pages/s, "
+          f"peak {site['peak_mb']:.0f} MB); Pagefind index {site['pagefind_seconds']:.1f}s "
+          f"(peak {site['pagefind_peak_mb']:.0f} MB)")
 
 
 def main() -> None:
@@ -227,11 +255,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small corpora, a few repeats (CI smoke run)")
     parser.add_argument("--generated", type=int, default=100_000, help="size of the generated corpus")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--site-worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--sources", nargs="*", help=argparse.SUPPRESS)
     parser.add_argument("--articles", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=30, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.site_worker:
+        print(json.dumps(site_worker(args.site_worker)))
+        return
     if args.worker:
         print(json.dumps(worker(args.worker, args.sources, args.articles, args.folder, args.repeats)))
         return
@@ -245,12 +277,12 @@ def main() -> None:
             sources = [str(reuters)]
         else:
             sources = [str(REUTERS)]
-        print_table("Reuters-21578" + (" (first 1,000)" if args.quick else ""), bench_corpus("reuters", sources, work, repeats))
+        print_table("Reuters-21578" + (" (first 1,000)" if args.quick else ""), *bench_corpus("reuters", sources, work, repeats))
         size = 2_000 if args.quick else args.generated
         generated = work / "generated" / "corpus.jsonl"
         generated.parent.mkdir()
         generated_corpus(generated, size)
-        print_table("Generated", bench_corpus("generated", [str(generated.parent)], work, repeats))
+        print_table("Generated", *bench_corpus("generated", [str(generated.parent)], work, repeats))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ def test_bench_quick_run_reports_every_engine(reuters):
         assert f"| {engine} |" in result.stdout
     assert "Dateline/sqlite-fts5: indexing" in result.stdout and "Dateline/tantivy: indexing" in result.stdout
     assert "## Generated: 2000 articles" in result.stdout
+    assert result.stdout.count("static site: ") == 2 and "pages/s" in result.stdout
 
 
 def test_relevance_leads_both_peers_on_cranfield():
