@@ -10,14 +10,14 @@ from __future__ import annotations
 import html
 import json
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from whoosh import highlight, scoring, sorting
+from whoosh import highlight, scoring
 from whoosh import query as wq
 
 from dateline.errors import QueryError
@@ -25,7 +25,7 @@ from dateline.indexer import whoosh_patches  # noqa: F401  (applied on import)
 from dateline.indexer.schema import UNKNOWN
 from dateline.indexer.store import DEFAULT_INDEX, open_index
 from dateline.search.facets import FACETS, FacetCounts, FieldMap
-from dateline.search.masks import MaskBuilder
+from dateline.search.masks import QueryArrays
 from dateline.search.query import make_parser, parse_day, parse_query
 
 SORTS = ("relevance", "newest", "oldest")
@@ -90,8 +90,8 @@ class Archive:
         self._searcher = self.index.searcher(weighting=weighting or ranking())
         self._parser = make_parser(self.index.schema)
         self._maps: dict[str, FieldMap] = {}
-        self._group_sizes: np.ndarray | None = None
-        self._live_mask: np.ndarray | None = None
+        self._arrays: dict[str, dict[str, np.ndarray]] = {}
+        self._query_arrays: QueryArrays | None = None
 
     def close(self) -> None:
         self._searcher.close()
@@ -107,61 +107,100 @@ class Archive:
         if not self._searcher.up_to_date():
             self._searcher = self._searcher.refresh()
             self._maps.clear()
-            self._group_sizes = None
-            self._live_mask = None
+            self._arrays.clear()
+            self._query_arrays = None
         return self._searcher
 
-    # -- facet maps -------------------------------------------------------------------------
+    # -- arrays derived from the index, cached per generation -----------------------------------
 
-    def _cache_file(self, field: str) -> Path:
-        return self.path / f"facets-{self.index.latest_generation()}-{field}.npz"
-
-    def fieldmap(self, field: str) -> FieldMap:
-        """The (document, value) map of a field, from memory, the on-disk cache, or built and cached."""
-        reader = self.searcher.reader()
-        if field in self._maps:
-            return self._maps[field]
-        cache = self._cache_file(field)
-        fieldmap = None
+    def _cached(self, name: str, build: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+        """Arrays from memory, from this generation's file beside the index, or built and stored there."""
+        self.searcher  # noqa: B018  (refreshes, and clears the arrays of an older generation)
+        if name in self._arrays:
+            return self._arrays[name]
+        cache = self.path / f"cache-{self.index.latest_generation()}-{name}.npz"
+        arrays = None
         if cache.exists():
             try:
                 with np.load(cache, allow_pickle=False) as data:
-                    fieldmap = FieldMap(list(data["values"]), data["docs"], data["ordinals"], reader.doc_count_all())
-            except (OSError, ValueError, KeyError):
-                fieldmap = None
-        if fieldmap is None:
-            fieldmap = FieldMap.build(reader, field)
-            self._store_cache(cache, fieldmap)
-        self._maps[field] = fieldmap
-        return fieldmap
+                    arrays = {key: data[key] for key in data.files}
+            except (OSError, ValueError):
+                arrays = None
+        if arrays is None:
+            arrays = build()
+            _store(cache, arrays, stale=self.path.glob(f"cache-*-{name}.npz"))
+        self._arrays[name] = arrays
+        return arrays
 
-    def _store_cache(self, cache: Path, fieldmap: FieldMap) -> None:
-        """Write the cache atomically, and drop caches of older generations. A read-only index is fine."""
-        try:
-            tmp = cache.with_suffix(".tmp.npz")
-            np.savez(tmp, values=np.array(fieldmap.values, dtype=str), docs=fieldmap.docs, ordinals=fieldmap.ordinals)
-            tmp.replace(cache)
-            field = cache.stem.split("-", 2)[2]
-            for old in self.path.glob(f"facets-*-{field}.npz"):
-                if old != cache:
-                    old.unlink(missing_ok=True)
-        except OSError:
-            pass
+    def fieldmap(self, field: str) -> FieldMap:
+        """The (document, value) map of a facet field."""
+        self.searcher  # noqa: B018  (refreshes, and clears the maps of an older generation)
+        if field not in self._maps:
+            def build() -> dict[str, np.ndarray]:
+                built = FieldMap.build(self.searcher.reader(), field)
+                return {"values": np.array(built.values, dtype=str), "docs": built.docs, "ordinals": built.ordinals}
+            arrays = self._cached(f"facet-{field}", build)
+            self._maps[field] = FieldMap(list(arrays["values"]), arrays["docs"], arrays["ordinals"],
+                                         self.searcher.reader().doc_count_all())
+        return self._maps[field]
+
+    def _field_lengths(self, field: str) -> np.ndarray:
+        """Every document's length in a text field, as Whoosh stores it for BM25F."""
+        def build() -> dict[str, np.ndarray]:
+            reader = self.searcher.reader()
+            count = reader.doc_count_all()
+            lengths = (reader.doc_field_length(docnum, field, 0) or 0 for docnum in range(count))
+            return {"lengths": np.fromiter(lengths, dtype=np.float64, count=count)}
+        return self._cached(f"lengths-{field}", build)["lengths"]
+
+    def _date_keys(self, docs: np.ndarray, newest: bool) -> np.ndarray:
+        """Sort keys of documents by date, oldest or newest first, the undated after every date."""
+        def build() -> dict[str, np.ndarray]:
+            reader = self.searcher.reader()
+            raw = np.zeros(reader.doc_count_all(), dtype=np.uint64)
+            for leaf, offset in reader.leaf_readers():
+                column, count = leaf.column_reader("date", translate=False), leaf.doc_count_all()
+                raw[offset:offset + count] = np.fromiter((column[d] or 0 for d in range(count)), np.uint64, count)
+            # Whoosh's sortable form is unsigned; flipping the top bit keeps its order in int64.
+            return {"dates": (raw ^ np.uint64(1 << 63)).view(np.int64),
+                    "undated": self.fieldmap("year").mask([UNKNOWN])}
+        arrays = self._cached("dates", build)
+        keys = -arrays["dates"][docs] if newest else arrays["dates"][docs]
+        keys[arrays["undated"][docs]] = np.iinfo(np.int64).max
+        return keys
+
+    def _reprint_groups(self) -> np.ndarray:
+        """Each document's reprint group as an ordinal of the reprint field map (-1: none)."""
+        reprints = self.fieldmap("reprint")
+        groups = np.full(reprints.doc_count, -1, dtype=np.int64)
+        groups[reprints.docs] = reprints.ordinals
+        return groups
 
     def _live(self) -> np.ndarray:
-        """Documents not deleted, cached per index generation."""
-        if self._live_mask is None:
+        """Documents not deleted."""
+        def build() -> dict[str, np.ndarray]:
             reader = self.searcher.reader()
             mask = np.ones(reader.doc_count_all(), dtype=bool)
             for leaf, offset in reader.leaf_readers():
                 if leaf.has_deletions():
                     mask[offset:offset + leaf.doc_count_all()] = False
                     mask[np.fromiter(leaf.all_doc_ids(), dtype=np.int64) + offset] = True
-            self._live_mask = mask
-        return self._live_mask
+            return {"live": mask}
+        return self._cached("live", build)["live"]
 
-    def _mask_for(self, q: wq.Query) -> np.ndarray:
-        return MaskBuilder(self.searcher, self._live()).mask(q)
+    def _matches(self) -> QueryArrays:
+        """Masks and scores of queries; kept per generation, with its cache of decoded postings."""
+        searcher = self.searcher
+        if self._query_arrays is None:
+            self._query_arrays = QueryArrays(searcher, self._live(), self._field_lengths)
+        return self._query_arrays
+
+    def _ordered(self, docs: np.ndarray, keys: np.ndarray, top: int | None) -> np.ndarray:
+        """Documents by key, then by document number (Whoosh's tie order); only the first `top` sorted."""
+        if top is not None and len(docs) > top:
+            kth = np.partition(keys, top - 1)[top - 1]
+            docs, keys = docs[keys <= kth], keys[keys <= kth]
+        return docs[np.lexsort((docs, keys))][:top]
 
     # -- queries ----------------------------------------------------------------------------
 
@@ -216,14 +255,20 @@ class Archive:
                 raise QueryError(f"unknown facet {name!r} (facets: {', '.join(FACETS)})")
         filters = self.resolve_filters(filters or {})
         text_query = self._resolve_terms(parse_query(query, self._parser))
-        base = text_query
+
+        matches = self._matches()
+        scores = None
+        if sort == "relevance" and isinstance(text_query, wq.Every):
+            sort = "newest"
+        if sort == "relevance":
+            base_mask, scores = matches.scored(text_query)
+        else:
+            base_mask = matches.mask(text_query)
         if date_from or date_to:
             start = parse_day(date_from) if date_from else None
             end = parse_day(date_to, end=True) if date_to else None
             naive = [d.astimezone(timezone.utc).replace(tzinfo=None) if d else None for d in (start, end)]
-            base = wq.And([text_query, wq.DateRange("date", naive[0], naive[1])])
-
-        base_mask = self._mask_for(base)
+            base_mask = base_mask & matches.mask(wq.DateRange("date", naive[0], naive[1]))
         filter_masks = {name: self.fieldmap(FACETS[name].field).mask(values) for name, values in filters.items()}
         final_mask = base_mask.copy()
         for mask in filter_masks.values():
@@ -238,40 +283,41 @@ class Archive:
             facet = FACETS[name]
             facet_counts.append(facet.count(self.fieldmap(facet.field), mask, tuple(filters.get(name, ())), facet_limit))
 
-        reprints = self.fieldmap("reprint")
-        if collapse_reprints:
-            total = int(np.count_nonzero(np.bincount(reprints.ordinals[final_mask[reprints.docs]],
-                                                     minlength=len(reprints.values))))
+        docs = np.flatnonzero(final_mask)
+        keys = -scores[docs] if scores is not None else self._date_keys(docs, newest=sort == "newest")
+        if collapse_reprints:  # the best-ranked copy of each reprint group stands for the group
+            ordered = self._ordered(docs, keys, None)
+            groups = self._reprint_groups()[ordered]
+            firsts = np.union1d(np.unique(groups, return_index=True)[1], np.flatnonzero(groups < 0))
+            ordered = ordered[firsts]
+            total = len(ordered)
         else:
-            total = int(np.count_nonzero(final_mask))
+            ordered = self._ordered(docs, keys, page * limit)
+            total = len(docs)
 
-        ranked = wq.And([base, *(wq.Or([wq.Term(FACETS[n].field, v) for v in vs]) for n, vs in filters.items())])
-        if sort == "relevance" and isinstance(text_query, wq.Every):
-            sort = "newest"
-        options: dict[str, Any] = {"limit": page * limit, "terms": True}
-        if sort != "relevance":
-            options.update(sortedby=_by_date(newest=sort == "newest"))
-        if collapse_reprints:
-            options.update(collapse="reprint", collapse_limit=1)
-        results = self.searcher.search(ranked.normalize(), **options)
-        results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
-        results.formatter = _MarkerFormatter()
-        hits = []
-        for rank, hit in enumerate(results[(page - 1) * limit: page * limit], start=(page - 1) * limit + 1):
-            article = json.loads(hit["article"])
-            snippet = hit.highlights("body", text=article["body"], top=2) if results.has_matched_terms() else ""
-            snippet = " ".join(snippet.split())
-            group = hit.get("reprint") or article["id"]
-            hits.append(Hit(
-                rank=rank, score=hit.score if sort == "relevance" else None, article=article,
-                snippet=snippet or _lead(article["body"]), reprint_group=group,
-                reprint_count=max(1, self.reprint_size(group)),
-            ))
+        words = _body_words(text_query, self.searcher)
+        hits = [
+            self._hit(int(docnum), rank, float(scores[docnum]) if scores is not None else None, words)
+            for rank, docnum in enumerate(ordered[(page - 1) * limit: page * limit], start=(page - 1) * limit + 1)
+        ]
         return SearchResults(
             query=query, filters=filters, total=total, page=page, pages=max(1, math.ceil(total / limit)),
             limit=limit, sort=sort, hits=hits, facets=facet_counts, collapsed=collapse_reprints,
             suggestion=self.suggest(query, text_query) if total == 0 or self._has_unknown_word(text_query) else None,
         )
+
+    def _hit(self, docnum: int, rank: int, score: float | None, words: frozenset[str] = frozenset()) -> Hit:
+        """A result from a document's stored fields; a snippet around the query's words, else the lead."""
+        stored = self.searcher.reader().stored_fields(docnum)
+        article = json.loads(stored["article"])
+        snippet = ""
+        if words:
+            snippet = highlight.highlight(
+                article["body"], words, self.searcher.schema["body"].analyzer,
+                highlight.ContextFragmenter(maxchars=240, surround=60), _MarkerFormatter(), top=2, mode="index")
+        group = stored.get("reprint") or article["id"]
+        return Hit(rank=rank, score=score, article=article, snippet=" ".join(snippet.split()) or _lead(article["body"]),
+                   reprint_group=group, reprint_count=max(1, self.reprint_size(group)))
 
     def _has_unknown_word(self, q: wq.Query) -> bool:
         reader = self.searcher.reader()
@@ -299,29 +345,20 @@ class Archive:
         return sorted(copies, key=lambda a: (a["published"] is None, a["published"] or "", a["id"]))
 
     def browse(self, facet: str, value: str, page_size: int) -> Iterator[list[Hit]]:
-        """Pages of every article with one facet value, newest first: one sorted search, then page by page,
-        so building a thousand pages costs one query, not a thousand growing ones."""
-        ranked = wq.Term(FACETS[facet].field, value)
-        results = self.searcher.search(ranked, limit=None, sortedby=_by_date(newest=True))
-        docnums = list(results.docs())
-        reader = self.searcher.reader()
-        for start in range(0, len(docnums), page_size):
-            hits = []
-            for rank, docnum in enumerate(docnums[start:start + page_size], start=start + 1):
-                stored = reader.stored_fields(docnum)
-                article = json.loads(stored["article"])
-                group = stored.get("reprint") or article["id"]
-                hits.append(Hit(rank=rank, score=None, article=article, snippet=_lead(article["body"]),
-                                reprint_group=group, reprint_count=max(1, self.reprint_size(group))))
-            yield hits
+        """Pages of every article with one facet value, newest first."""
+        docs = np.flatnonzero(self.fieldmap(FACETS[facet].field).mask([value]) & self._live())
+        ordered = self._ordered(docs, self._date_keys(docs, newest=True), None)
+        for start in range(0, len(ordered), page_size):
+            yield [self._hit(int(docnum), rank, None)
+                   for rank, docnum in enumerate(ordered[start:start + page_size], start=start + 1)]
 
     def reprint_size(self, group: str) -> int:
         """How many copies a reprint group holds."""
         reprints = self.fieldmap("reprint")
-        if self._group_sizes is None:
-            self._group_sizes = np.bincount(reprints.ordinals, minlength=len(reprints.values))
+        sizes = self._cached("reprint-sizes", lambda: {
+            "sizes": np.bincount(reprints.ordinals, minlength=len(reprints.values))})["sizes"]
         ordinal = reprints.ordinal(group)
-        return int(self._group_sizes[ordinal]) if ordinal is not None else 0
+        return int(sizes[ordinal]) if ordinal is not None else 0
 
     def iter_articles(self) -> Iterator[dict[str, Any]]:
         """Every article with its reprint group, one at a time, so memory does not grow with the archive."""
@@ -347,14 +384,29 @@ def ranking() -> scoring.WeightingModel:
     return scoring.BM25F(B=BM25_B, K1=BM25_K1)
 
 
-def _by_date(newest: bool) -> sorting.MultiFacet:
-    """Dated articles in date order, then the undated ones: an unknown date is neither new nor old."""
-    undated_last = sorting.QueryFacet({"undated": wq.Term("year", UNKNOWN)}, other="dated")
-    return sorting.MultiFacet([undated_last, sorting.FieldFacet("date", reverse=newest)])
-
-
 def _published(article: dict[str, Any]) -> datetime | None:
     return datetime.fromisoformat(article["published"]) if article.get("published") else None
+
+
+def _store(cache: Path, arrays: dict[str, np.ndarray], stale: Iterable[Path]) -> None:
+    """Write a cache file atomically and drop those of older generations; a read-only index is fine."""
+    try:
+        tmp = cache.with_suffix(".tmp.npz")
+        np.savez(tmp, **arrays)
+        tmp.replace(cache)
+        for old in stale:
+            if old != cache:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def _body_words(q: wq.Query, searcher) -> frozenset[str]:
+    """The body words a query looks for (prefixes and wildcards expanded), for highlighting."""
+    field = searcher.schema["body"]
+    # Name the field: without it Whoosh's loop rebinds its own `fieldname` and skips other fields' leaves.
+    return frozenset(field.from_bytes(text) for _, text in q.existing_terms(searcher.reader(), expand=True,
+                                                                             fieldname="body"))
 
 
 def _lead(body: str, chars: int = 200) -> str:

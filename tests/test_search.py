@@ -114,6 +114,29 @@ def test_date_options_sort_and_pages(reuters_index):
     assert page1["pages"] == 26
 
 
+@pytest.mark.parametrize("query", [
+    "cocoa", "oil prices", "oil OR gas OR wheat", "title:cocoa", "grain^2 wheat", "agency:reuters cocoa",
+    "(oil OR crude) AND (price OR prices)", '"oil prices"', "said",
+])
+def test_numpy_ranking_is_whooshs_bm25f(archive, query):
+    """Scores computed with numpy from posting blocks are the ones Whoosh's own exhaustive search gives."""
+    from dateline.search.query import parse_query
+
+    parsed = archive._resolve_terms(parse_query(query, archive._parser)).normalize()
+    theirs = archive.searcher.search(parsed, limit=None)
+    ours = archive.search(query, limit=20)
+    assert ours.total == len(theirs) > 0
+    assert [hit.id for hit in ours.hits] == [json.loads(hit["article"])["id"] for hit in theirs[:20]]
+    assert [hit.score for hit in ours.hits] == pytest.approx([hit.score for hit in theirs[:20]], rel=1e-9)
+
+
+def test_not_matches_an_independent_count(archive):
+    def having(word: str) -> set[int]:  # Whoosh's own postings of the (stemmed) word in title or body
+        return {n for field in ("title", "body") for n in archive.searcher.document_numbers(**{field: word})}
+
+    assert archive.search("oil AND NOT gas").total == len(having("oil") - having("ga")) > 0
+
+
 def test_histogram_by_month_is_in_time_order(archive):
     months = [v.value for v in archive.search("cocoa", facets=["month"]).facets[0].values]
     assert months == sorted(months) and months[0] >= "1987-02"
