@@ -12,39 +12,36 @@ cover, are answered by one unlimited Whoosh search, which is exact.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
-POSTINGS_CACHE = 5_000_000  # decoded postings kept between queries: 8 bytes each, 40 MB at most
+POSTINGS_CACHE = 8_000_000  # decoded postings (or positions) kept between queries: 8 bytes each, 64 MB
 Scored = tuple[np.ndarray, np.ndarray]  # (mask, score) over every document; score is 0 off the mask
 MULTI_TERM = (wq.Prefix, wq.Wildcard, wq.FuzzyTerm, wq.Regex)
 
 
-def _block_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
-    """Every id and weight of a segment's posting list, a block at a time."""
-    ids, weights = [], []
-    if isinstance(matcher, W3LeafMatcher):
+def _blocks(matcher, values: bool = False) -> Iterator[tuple[Sequence, Sequence, Sequence | None]]:
+    """A posting list's ids, weights (and values: positions) a block at a time, as Whoosh's W3 codec
+    stores them; other codecs one posting at a time."""
+    if not isinstance(matcher, W3LeafMatcher):
         while matcher.is_active():
-            if matcher._ids is None:
-                matcher._read_ids()
-            if matcher._weights is None:
-                matcher._read_weights()
-            block = slice(matcher._i, matcher._blocklength)
-            ids.append(np.asarray(matcher._ids[block], dtype=np.int64))
-            weights.append(np.asarray(matcher._weights[block], dtype=np.float64))
-            matcher._next_block()
-    else:  # another codec: the slow, public way
-        while matcher.is_active():
-            ids.append(np.array([matcher.id()], dtype=np.int64))
-            weights.append(np.array([matcher.weight()], dtype=np.float64))
+            yield [matcher.id()], [matcher.weight()], [matcher.value()] if values else None
             matcher.next()
-    if not ids:
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
-    return np.concatenate(ids), np.concatenate(weights)
+        return
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        if matcher._weights is None:
+            matcher._read_weights()
+        if values and matcher._values is None:
+            matcher._read_values()
+        block = slice(matcher._i, matcher._blocklength)
+        yield matcher._ids[block], matcher._weights[block], matcher._values[block] if values else None
+        matcher._next_block()
 
 
 class QueryArrays:
@@ -73,15 +70,62 @@ class QueryArrays:
         ids, weights = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=np.float32)]
         for leaf, offset in self.reader.leaf_readers():
             if key in leaf:
-                leaf_ids, leaf_weights = _block_postings(leaf.postings(*key))
-                ids.append((leaf_ids + offset).astype(np.int32))
-                weights.append(leaf_weights.astype(np.float32))
-        postings = np.concatenate(ids), np.concatenate(weights)
-        self._cache[key] = postings
-        self._cached_postings += len(postings[0])
+                for block_ids, block_weights, _ in _blocks(leaf.postings(*key)):
+                    ids.append(np.asarray(block_ids, dtype=np.int32) + offset)
+                    weights.append(np.asarray(block_weights, dtype=np.float32))
+        return self._keep(key, (np.concatenate(ids), np.concatenate(weights)))
+
+    def _keep(self, key: tuple[str, bytes], arrays: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        self._cache[key] = arrays
+        self._cached_postings += len(arrays[0])
         while self._cached_postings > POSTINGS_CACHE and len(self._cache) > 1:
             self._cached_postings -= len(self._cache.popitem(last=False)[1][0])
-        return postings
+        return arrays
+
+    def positions(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """Every (document, position) of a term, for phrases; cached like postings."""
+        key = ("#positions " + fieldname, btext)
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        decode = self.searcher.schema[fieldname].format.decode_positions
+        docs: list[int] = []
+        positions: list[int] = []
+        for leaf, offset in self.reader.leaf_readers():
+            if (fieldname, btext) not in leaf:
+                continue
+            for ids, _, values in _blocks(leaf.postings(fieldname, btext), values=True):
+                for docnum, value in zip(ids, values):
+                    found = decode(value)
+                    docs.extend([docnum + offset] * len(found))
+                    positions.extend(found)
+        return self._keep(key, (np.array(docs, dtype=np.int32), np.array(positions, dtype=np.int32)))
+
+    def phrase(self, q: wq.Phrase) -> np.ndarray | None:
+        """Documents holding the words one right after another (Whoosh's slop 1), from positions."""
+        field = self.searcher.schema[q.fieldname]
+        if q.slop != 1 or not field.format.supports("positions"):
+            return None
+        mask = np.zeros(self.size, dtype=bool)
+        keys = None
+        for number, word in enumerate(q.words):
+            btext = field.to_bytes(word)
+            if (q.fieldname, btext) not in self.reader:
+                return mask
+            docs, positions = self.positions(q.fieldname, btext)
+            # Where the phrase would start, one int64 per occurrence (kept non-negative), in order:
+            # postings come in document order and positions in text order.
+            starts = (docs.astype(np.int64) << 32) + positions + (len(q.words) - number)
+            if keys is None:
+                keys = starts
+            elif len(starts):
+                found = np.searchsorted(starts, keys)
+                keys = keys[starts[np.minimum(found, len(starts) - 1)] == keys]
+            else:
+                keys = starts
+        if keys is not None:
+            mask[keys >> 32] = True
+        return mask & self.live
 
     # -- masks ----------------------------------------------------------------------------------
 
@@ -110,6 +154,8 @@ class QueryArrays:
             for btext in q._btexts(self.reader):
                 mask |= self.term(q.fieldname, btext)
             return mask
+        if isinstance(q, wq.Phrase):
+            return self.phrase(q)
         if isinstance(q, wq.Not):
             inner = self._mask(q.query)
             return None if inner is None else self.live & ~inner
@@ -158,7 +204,7 @@ class QueryArrays:
         return mask, score * (boost * mask)
 
     def _scored(self, q: wq.Query) -> Scored:
-        """BM25F with numpy where Whoosh's scores add up (terms, AND, OR, NOT); Whoosh for the rest."""
+        """BM25F with numpy where Whoosh's scores add up (terms, phrases, AND, OR, NOT); Whoosh for the rest."""
         if isinstance(q, type(wq.NullQuery)):
             return np.zeros(self.size, dtype=bool), np.zeros(self.size)
         if isinstance(q, wq.Term):
@@ -169,6 +215,11 @@ class QueryArrays:
             boost = q.boost if len(expansions) > 1 else 1.0
             return (np.logical_or.reduce([m for m, _ in expansions] + [np.zeros(self.size, dtype=bool)]),
                     sum((s for _, s in expansions), np.zeros(self.size)) * boost)
+        if isinstance(q, wq.Phrase) and len(q.words) > 1:
+            mask = self.phrase(q)
+            if mask is not None:  # Whoosh scores a phrase as the sum of its words' scores
+                words = [self._term_scored(q.fieldname, word, 1.0)[1] for word in q.words]
+                return mask, sum(words, np.zeros(self.size)) * (q.boost * mask)
         if isinstance(q, wq.AndNot):
             positive, score = self._scored(q.a)
             mask = positive & ~self.mask(q.b)

@@ -116,7 +116,8 @@ def test_date_options_sort_and_pages(reuters_index):
 
 @pytest.mark.parametrize("query", [
     "cocoa", "oil prices", "oil OR gas OR wheat", "title:cocoa", "grain^2 wheat", "agency:reuters cocoa",
-    "(oil OR crude) AND (price OR prices)", '"oil prices"', "said",
+    "(oil OR crude) AND (price OR prices)", '"oil prices"', '"crude oil prices"', '"price of oil"',
+    '"cocoa prices"~5', "said",
 ])
 def test_numpy_ranking_is_whooshs_bm25f(archive, query):
     """Scores computed with numpy from posting blocks are the ones Whoosh's own exhaustive search gives."""
