@@ -177,6 +177,14 @@ def folder_size(folder: Path) -> int:
     return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
 
 
+def peak_mb() -> float:
+    """The peak resident memory of this process or of the largest of its children, in MB. VmHWM starts
+    afresh at exec, unlike ru_maxrss, which would count the parent's memory at the fork."""
+    with open("/proc/self/status") as status:
+        own = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    return max(own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+
+
 def worker(engine: str, sources: list[str], articles_file: Path, folder: Path, repeats: int) -> dict:
     """Runs in a subprocess: index, then time queries on the warm index; reports its own peak memory."""
     build, open_queries = ENGINES[engine]
@@ -198,9 +206,9 @@ def worker(engine: str, sources: list[str], articles_file: Path, folder: Path, r
             timings.append((time.perf_counter() - t) * 1000)
         timings.sort()
         latency[kind] = (statistics.median(timings), timings[max(0, int(len(timings) * 0.95) - 1)])
-    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    peak = peak_mb()
     return {"engine": engine, "articles": count, "seconds": seconds, "rate": count / seconds, "first": first,
-            "size": folder_size(folder), "peak_mb": peak / 1024, "latency": latency, "totals": totals}
+            "size": folder_size(folder), "peak_mb": peak, "latency": latency, "totals": totals}
 
 
 def site_worker(folder: Path) -> dict:
@@ -213,7 +221,7 @@ def site_worker(folder: Path) -> dict:
     with Archive(folder) as archive:
         report = build_site(archive, out, {"Oil": "oil"}, search_index=False)
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_mb()
     started = time.perf_counter()
     run_pagefind(out)
     pagefind_seconds = time.perf_counter() - started
