@@ -158,7 +158,7 @@ class Archive:
         def build() -> dict[str, np.ndarray]:
             reader = self.searcher.reader()
             raw = np.zeros(reader.doc_count_all(), dtype=np.uint64)
-            for leaf, offset in reader.leaf_readers():
+            for leaf, offset in reader.leaf_readers():  # per segment: Whoosh's MultiColumnReader mis-indexes
                 column, count = leaf.column_reader("date", translate=False), leaf.doc_count_all()
                 raw[offset:offset + count] = np.fromiter((column[d] or 0 for d in range(count)), np.uint64, count)
             # Whoosh's sortable form is unsigned; flipping the top bit keeps its order in int64.
