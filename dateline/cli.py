@@ -6,6 +6,9 @@ import csv
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import click
 
@@ -63,6 +66,20 @@ def read(paths: tuple[str, ...], fmt: str, exclude: tuple[str, ...]) -> None:
     sys.exit(1 if skipped else 0)
 
 
+@contextmanager
+def _progress(unit: str, desc: str) -> Iterator[Any]:
+    """A progress bar on a terminal (None otherwise), closed however the work ends."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+    progress = tqdm(unit=unit, desc=desc, leave=False)
+    try:
+        yield progress
+    finally:
+        progress.close()
+
+
 def _fail(error: DatelineError, status: int) -> None:
     _report(error)
     sys.exit(status)
@@ -80,28 +97,21 @@ def index(sources, index_dir, prune, exclude, workers, wait) -> None:
     """Read SOURCES and add, update (and with --prune remove) their articles in the index."""
     from dateline.indexer import index_sources
 
-    progress = None
-    if sys.stderr.isatty():
-        from tqdm import tqdm
-        progress = tqdm(unit="file", desc="indexing", leave=False)
+    with _progress(unit="file", desc="indexing") as progress:
+        def on_file(done: int, total: int, report) -> None:
+            articles = report.added + report.updated + report.unchanged
+            if progress is not None:
+                progress.total = total
+                progress.update(1)
+                progress.set_postfix(articles=articles)
+            elif done == total or done % 10 == 0:
+                click.echo(f"indexed {done}/{total} files, {articles} articles", err=True)
 
-    def on_file(done: int, total: int, report) -> None:
-        if progress is not None:
-            progress.total = total
-            progress.update(1)
-            progress.set_postfix(articles=report.added + report.updated + report.unchanged)
-        elif done == total or done % 10 == 0:
-            click.echo(f"indexed {done}/{total} files, {report.added + report.updated + report.unchanged} articles",
-                       err=True)
-
-    try:
-        report = index_sources(sources, index_dir, prune=prune, exclude=exclude or DEFAULT_EXCLUDE,
-                               workers=workers, wait=wait, on_file=on_file, on_error=_report)
-    except ArchiveError as error:
-        _fail(error, 2)
-    finally:
-        if progress is not None:
-            progress.close()
+        try:
+            report = index_sources(sources, index_dir, prune=prune, exclude=exclude or DEFAULT_EXCLUDE,
+                                   workers=workers, wait=wait, on_file=on_file, on_error=_report)
+        except ArchiveError as error:
+            _fail(error, 2)
     click.echo(report.summary(), err=True)
     sys.exit(1 if report.errors else 0)
 
@@ -234,19 +244,12 @@ def site(out, index_dir, query_options, queries_file, no_search) -> None:
             queries.update(parse_queries(lines, queries_file))
     except DatelineError as error:
         _fail(error, 2)
-    progress = None
-    if sys.stderr.isatty():
-        from tqdm import tqdm
-        progress = tqdm(unit="page", desc="building", leave=False)
-    with _open_archive(index_dir) as archive:
+    with _open_archive(index_dir) as archive, _progress(unit="page", desc="building") as progress:
         try:
             report = build_site(archive, out, queries, search_index=not no_search,
                                 on_page=(lambda n: progress.update(1)) if progress is not None else None)
         except DatelineError as error:
             _fail(error, 2)
-        finally:
-            if progress is not None:
-                progress.close()
     click.echo(report.summary(), err=True)
     index_page = Path(out).resolve() / "index.html"
     click.echo(f"Open {index_page.as_uri()} to browse; for search run: dateline serve {out}", err=True)

@@ -171,10 +171,12 @@ class Archive:
 
     def _reprint_groups(self) -> np.ndarray:
         """Each document's reprint group as an ordinal of the reprint field map (-1: none)."""
-        reprints = self.fieldmap("reprint")
-        groups = np.full(reprints.doc_count, -1, dtype=np.int64)
-        groups[reprints.docs] = reprints.ordinals
-        return groups
+        def build() -> dict[str, np.ndarray]:
+            reprints = self.fieldmap("reprint")
+            groups = np.full(reprints.doc_count, -1, dtype=np.int64)
+            groups[reprints.docs] = reprints.ordinals
+            return {"groups": groups}
+        return self._cached("reprint-groups", build)["groups"]
 
     def _live(self) -> np.ndarray:
         """Documents not deleted."""

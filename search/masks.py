@@ -3,11 +3,10 @@
 Facet counts need every matching document, not the top ten, and ranking needs every match's score.
 Whoosh's matchers hand both out one id at a time through several layers of Python; for a common
 word that is most of a query's cost. Here terms are read a posting block at a time (Whoosh's W3
-codec stores each block's ids and weights as arrays) and combined with numpy. Scores use Whoosh's
-own BM25F formula and statistics, so the ranking is the one Whoosh would give (a test compares
-them). Positional and numeric queries (phrases, date ranges), and anything else numpy does not
-cover, are answered by one unlimited Whoosh search, which is exact.
-"""
+codec stores each block's ids, weights and positions together), kept decoded in a bounded cache,
+and combined with numpy. Scores use Whoosh's own BM25F formula and statistics, so the ranking is the
+one Whoosh would give (a test compares them). Proximity and date ranges, and anything else numpy
+does not cover, are answered by Whoosh itself, which is exact."""
 
 from __future__ import annotations
 
@@ -59,47 +58,49 @@ class QueryArrays:
         self._cache: OrderedDict[tuple[str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cached_postings = 0
 
-    def postings(self, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
-        """Every document of a term and its weight there. Decoding Whoosh's compressed blocks is most
-        of a query's cost, so the most recently used terms are kept decoded (POSTINGS_CACHE postings)."""
-        field = self.searcher.schema[fieldname]
-        key = (fieldname, text if isinstance(text, bytes) else field.to_bytes(text))
+    def _kept(self, key: tuple[str, bytes], decode: Callable[[], tuple[np.ndarray, np.ndarray]]):
+        """Decoded arrays of a term from the cache, or decoded now and kept. Decoding Whoosh's
+        compressed blocks is most of a query's cost, so the most recently used terms stay decoded,
+        up to POSTINGS_CACHE entries."""
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
-        ids, weights = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=np.float32)]
-        for leaf, offset in self.reader.leaf_readers():
-            if key in leaf:
-                for block_ids, block_weights, _ in _blocks(leaf.postings(*key)):
-                    ids.append(np.asarray(block_ids, dtype=np.int32) + offset)
-                    weights.append(np.asarray(block_weights, dtype=np.float32))
-        return self._keep(key, (np.concatenate(ids), np.concatenate(weights)))
-
-    def _keep(self, key: tuple[str, bytes], arrays: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        self._cache[key] = arrays
+        arrays = self._cache[key] = decode()
         self._cached_postings += len(arrays[0])
         while self._cached_postings > POSTINGS_CACHE and len(self._cache) > 1:
             self._cached_postings -= len(self._cache.popitem(last=False)[1][0])
         return arrays
 
+    def postings(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """Every document of a term and its weight there."""
+        def decode() -> tuple[np.ndarray, np.ndarray]:
+            ids, weights = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=np.float32)]
+            for leaf, offset in self.reader.leaf_readers():
+                if (fieldname, btext) in leaf:
+                    for block_ids, block_weights, _ in _blocks(leaf.postings(fieldname, btext)):
+                        ids.append(np.asarray(block_ids, dtype=np.int32) + offset)
+                        weights.append(np.asarray(block_weights, dtype=np.float32))
+            return np.concatenate(ids), np.concatenate(weights)
+        return self._kept((fieldname, btext), decode)
+
     def positions(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
-        """Every (document, position) of a term, for phrases; cached like postings."""
-        key = ("#positions " + fieldname, btext)
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
-        decode = self.searcher.schema[fieldname].format.decode_positions
-        docs: list[int] = []
-        positions: list[int] = []
-        for leaf, offset in self.reader.leaf_readers():
-            if (fieldname, btext) not in leaf:
-                continue
-            for ids, _, values in _blocks(leaf.postings(fieldname, btext), values=True):
-                for docnum, value in zip(ids, values):
-                    found = decode(value)
-                    docs.extend([docnum + offset] * len(found))
-                    positions.extend(found)
-        return self._keep(key, (np.array(docs, dtype=np.int32), np.array(positions, dtype=np.int32)))
+        """Every (document, position) of a term, for phrases."""
+        def decode() -> tuple[np.ndarray, np.ndarray]:
+            decode_value = self.searcher.schema[fieldname].format.decode_positions
+            docs: list[int] = []
+            positions: list[int] = []
+            for leaf, offset in self.reader.leaf_readers():
+                if (fieldname, btext) in leaf:
+                    for ids, _, values in _blocks(leaf.postings(fieldname, btext), values=True):
+                        for docnum, value in zip(ids, values):
+                            found = decode_value(value)
+                            docs.extend([docnum + offset] * len(found))
+                            positions.extend(found)
+            return np.array(docs, dtype=np.int32), np.array(positions, dtype=np.int32)
+        return self._kept(("#positions " + fieldname, btext), decode)
+
+    def _bytes(self, fieldname: str, text) -> bytes:
+        return text if isinstance(text, bytes) else self.searcher.schema[fieldname].to_bytes(text)
 
     def phrase(self, q: wq.Phrase) -> np.ndarray | None:
         """Documents holding the words one right after another (Whoosh's slop 1), from positions."""
@@ -109,20 +110,20 @@ class QueryArrays:
         mask = np.zeros(self.size, dtype=bool)
         keys = None
         for number, word in enumerate(q.words):
-            btext = field.to_bytes(word)
+            btext = self._bytes(q.fieldname, word)
             if (q.fieldname, btext) not in self.reader:
                 return mask
             docs, positions = self.positions(q.fieldname, btext)
+            if not len(docs):
+                return mask
             # Where the phrase would start, one int64 per occurrence (kept non-negative), in order:
             # postings come in document order and positions in text order.
             starts = (docs.astype(np.int64) << 32) + positions + (len(q.words) - number)
             if keys is None:
                 keys = starts
-            elif len(starts):
+            else:
                 found = np.searchsorted(starts, keys)
                 keys = keys[starts[np.minimum(found, len(starts) - 1)] == keys]
-            else:
-                keys = starts
         if keys is not None:
             mask[keys >> 32] = True
         return mask & self.live
@@ -131,7 +132,7 @@ class QueryArrays:
 
     def term(self, fieldname: str, text) -> np.ndarray:
         mask = np.zeros(self.size, dtype=bool)
-        mask[self.postings(fieldname, text)[0]] = True
+        mask[self.postings(fieldname, self._bytes(fieldname, text))[0]] = True
         return mask & self.live
 
     def mask(self, q: wq.Query) -> np.ndarray:
@@ -183,21 +184,17 @@ class QueryArrays:
 
     def _term_scored(self, fieldname: str, text, boost: float) -> Scored:
         """Whoosh's BM25FScorer over a whole posting list (WeightScorer for unscorable fields)."""
-        mask, score = np.zeros(self.size, dtype=bool), np.zeros(self.size)
-        field = self.searcher.schema[fieldname]
-        btext = text if isinstance(text, bytes) else field.to_bytes(text)
-        weighting = self.searcher.weighting
-        if field.scorable:
-            idf = self.searcher.idf(fieldname, btext)
-            average = self.searcher.avg_field_length(fieldname) or 1
-            b, k1 = weighting._field_B.get(fieldname, weighting.B), weighting.K1
-            lengths = self.field_lengths(fieldname)
+        btext = self._bytes(fieldname, text)
         ids, weights = self.postings(fieldname, btext)
         weights = weights.astype(np.float64)  # Whoosh scores in double precision
+        mask, score = np.zeros(self.size, dtype=bool), np.zeros(self.size)
         mask[ids] = True
-        if field.scorable:
-            norm = k1 * ((1 - b) + b * lengths[ids] / average)
-            score[ids] = idf * (weights * (k1 + 1)) / (weights + norm)
+        if self.searcher.schema[fieldname].scorable:
+            weighting = self.searcher.weighting
+            b, k1 = weighting._field_B.get(fieldname, weighting.B), weighting.K1
+            average = self.searcher.avg_field_length(fieldname) or 1
+            norm = k1 * ((1 - b) + b * self.field_lengths(fieldname)[ids] / average)
+            score[ids] = self.searcher.idf(fieldname, btext) * (weights * (k1 + 1)) / (weights + norm)
         else:
             score[ids] = weights
         mask &= self.live
