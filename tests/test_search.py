@@ -138,6 +138,30 @@ def test_not_matches_an_independent_count(archive):
     assert archive.search("oil AND NOT gas").total == len(having("oil") - having("ga")) > 0
 
 
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_undated_articles_come_last_in_date_order(archive, sort):
+    query = "year:unknown OR cocoa"  # the corpus's 4 undated articles and 127 dated ones
+    results = archive.search(query, sort=sort, limit=200)
+    dates = [hit.article["published"] for hit in results.hits]
+    assert results.total == 131 and dates[-4:] == [None] * 4 and None not in dates[:-4]
+    assert dates[:-4] == sorted(dates[:-4], reverse=sort == "newest")
+
+
+def test_decoded_postings_cache_stays_within_its_bound(reuters_index, monkeypatch):
+    from dateline.search import masks
+
+    with Archive(reuters_index) as unbounded:
+        expected = [[hit.id for hit in unbounded.search(q).hits] for q in ("oil", "said", '"oil prices"')]
+    monkeypatch.setattr(masks, "POSTINGS_CACHE", 20_000)
+    with Archive(reuters_index) as archive:
+        for _ in range(2):
+            assert [[hit.id for hit in archive.search(q).hits] for q in ("oil", "said", '"oil prices"')] == expected
+            matches = archive._matches()
+            kept = sum(len(arrays[0]) for arrays in matches._cache.values())
+            assert kept == matches._cached_postings
+            assert kept <= 20_000 or len(matches._cache) == 1, "only a single term larger than the bound is kept"
+
+
 def test_histogram_by_month_is_in_time_order(archive):
     months = [v.value for v in archive.search("cocoa", facets=["month"]).facets[0].values]
     assert months == sorted(months) and months[0] >= "1987-02"
