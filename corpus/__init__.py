@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,7 +35,8 @@ def _is_sidecar(path: Path) -> bool:
 
 def source_files(paths: Iterable[str | Path], exclude: Iterable[str] = DEFAULT_EXCLUDE) -> Iterator[Path | SourceError]:
     """Files to read, in a stable order. Files in folders no reader takes are passed over quietly;
-    a file named on its own that no reader takes, or a missing path, is an error."""
+    a file named on its own that no reader takes, a missing path, a broken or looping symlink and
+    anything that is not a regular file (a named pipe would block a reader forever) are errors."""
     exclude = tuple(exclude)
     for given in paths:
         path = Path(given)
@@ -43,12 +45,32 @@ def source_files(paths: Iterable[str | Path], exclude: Iterable[str] = DEFAULT_E
                 dirs[:] = sorted(d for d in dirs if not _excluded(Path(d), exclude))
                 for name in sorted(names):
                     child = Path(folder, name)
-                    if not _excluded(child, exclude) and not _is_sidecar(child) and _takes(child):
+                    if _excluded(child, exclude) or _is_sidecar(child):
+                        continue
+                    problem = _not_readable(child)
+                    if problem:
+                        yield SourceError(str(child), problem)
+                    elif _takes(child):
                         yield child
-        elif path.is_file():
-            yield path if _takes(path) else SourceError(str(path), "no reader for this kind of file")
+        elif os.path.lexists(path):
+            problem = _not_readable(path)
+            if problem:
+                yield SourceError(str(path), problem)
+            else:
+                yield path if _takes(path) else SourceError(str(path), "no reader for this kind of file")
         else:
             yield SourceError(str(path), "no such file or folder")
+
+
+def _not_readable(path: Path) -> str | None:
+    """Why a path cannot be read as a source file, or None if it is a regular file."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:  # a dangling symlink, a symlink loop, no permission
+        return f"cannot read: {exc.strerror or exc}"
+    except RuntimeError:  # pathlib's own report of a symlink loop
+        return "cannot read: symlink loop"
+    return None if stat.S_ISREG(mode) else "not a regular file (a named pipe, socket or device)"
 
 
 def _takes(path: Path) -> bool:

@@ -87,7 +87,9 @@ class Archive:
     def __init__(self, path: str | Path = DEFAULT_INDEX, weighting: scoring.WeightingModel | None = None):
         self.path = Path(path)
         self.index = open_index(self.path)
-        self._searcher = self.index.searcher(weighting=weighting or ranking())
+        self._weighting = weighting or ranking()
+        self._generation = self.index.latest_generation()
+        self._searcher = self.index.searcher(weighting=self._weighting)
         self._parser = make_parser(self.index.schema)
         self._maps: dict[str, FieldMap] = {}
         self._arrays: dict[str, dict[str, np.ndarray]] = {}
@@ -104,8 +106,13 @@ class Archive:
 
     @property
     def searcher(self):
-        if not self._searcher.up_to_date():
-            self._searcher = self._searcher.refresh()
+        # Compared by generation, not Searcher.up_to_date(): an index with nothing committed yet has
+        # an EmptyReader, which is never "up to date" and which Searcher.refresh() cannot reuse.
+        generation = self.index.latest_generation()
+        if generation != self._generation:
+            self._searcher.close()
+            self._searcher = self.index.searcher(weighting=self._weighting)
+            self._generation = generation
             self._maps.clear()
             self._arrays.clear()
             self._query_arrays = None
@@ -257,6 +264,10 @@ class Archive:
                 raise QueryError(f"unknown facet {name!r} (facets: {', '.join(FACETS)})")
         filters = self.resolve_filters(filters or {})
         text_query = self._resolve_terms(parse_query(query, self._parser))
+        if not self.searcher.reader().doc_count_all():  # nothing committed yet: Whoosh's EmptyReader has no columns
+            return SearchResults(query=query, filters=filters, total=0, page=page, pages=1, limit=limit, sort=sort,
+                                 hits=[], facets=[FacetCounts(name, FACETS[name].label, [], ()) for name in facets],
+                                 collapsed=collapse_reprints)
 
         matches = self._matches()
         scores = None

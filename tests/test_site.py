@@ -13,7 +13,6 @@ import pytest
 
 from .conftest import OUTPUT, SEEDS, run_cli
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = OUTPUT / "screenshots"
 
@@ -26,27 +25,6 @@ def reuters_site(tmp_path_factory, reuters_index) -> Path:
     assert result.returncode == 0, result.stderr
     assert "search index built" in result.stderr and f"Open {(out / 'index.html').as_uri()}" in result.stderr
     return out
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "headless Chromium is needed: apt-get install chromium (.ci/run does)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 @pytest.fixture(scope="session")

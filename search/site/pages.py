@@ -16,7 +16,7 @@ from dateline.corpus.licenses import license_url
 from dateline.search.archive import Archive
 from dateline.search.facets import FacetCounts
 from dateline.search.site.render import (
-    PAGE_SIZE, Page, article_path, browse_path, direction, facet_index_path, hit_view, query_path, value_label,
+    PAGE_SIZE, Page, article_path, browse_path, direction, facet_index_path, hit_view, link_url, query_path, value_label,
 )
 
 BROWSE_FACETS = ("agency", "license", "year", "month", "dateline", "lang", "topic", "place")
@@ -160,6 +160,7 @@ class ArticlePages:
                 "dir": direction(article["language"]),
                 "a": {**article, "year": year,
                       "published_label": published.replace("T", " ") if published else "unknown (the source gives no date)"},
+                "url_href": link_url(article["url"]),
                 "paragraphs": [p for p in article["body"].split("\n\n") if p],
                 "links": {name: page.href(browse_path(name, value or "unknown")) for name, value in (
                     ("agency", article["agency"]), ("license", article["license"]), ("dateline", article["dateline"]),

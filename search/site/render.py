@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -46,6 +46,23 @@ def browse_path(facet: str, value: str, page: int = 1) -> str:
 
 def query_path(name: str) -> str:
     return f"queries/{slug(name)}.html"
+
+
+# Characters browsers drop from a URL before reading its scheme ("\tjavascript:" runs as javascript:).
+_URL_NOISE = re.compile(r"[\x00-\x20\x7f]")
+LINK_SCHEMES = {"http", "https"}
+
+
+def link_url(url: str | None) -> str | None:
+    """The URL if it may become a link: only http(s). Any other scheme (javascript:, data:, ...)
+    is shown as text, never as an href, so a hostile source cannot run script in a reader's browser."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(_URL_NOISE.sub("", url))
+    except ValueError:
+        return None
+    return url.strip() if parts.scheme.lower() in LINK_SCHEMES and parts.netloc else None
 
 
 def value_label(value: str) -> str:

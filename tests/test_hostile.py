@@ -1,0 +1,106 @@
+"""Hostile input: sources, queries and folders built to break Dateline, and what it does instead."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dateline.cli import cli
+from dateline.search.site.render import link_url
+
+from .conftest import SEEDS, run_cli
+
+SCRIPT_URLS = ["javascript:window.pwned=1", "JavaScript:window.pwned=2", "\tjavascript:window.pwned=3",
+               " JAVASCRIPT:window.pwned=4", "java\nscript:window.pwned=5", "data:text/html,<script>x</script>"]
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.mark.parametrize("url", SCRIPT_URLS + ["vbscript:msgbox(1)", "//evil.example/x", "ftp://x", "http://"])
+def test_only_http_urls_become_links(url):
+    assert link_url(url) is None
+
+
+def test_http_urls_stay_links():
+    assert link_url("https://en.mehrnews.com/news/1") == "https://en.mehrnews.com/news/1"
+    assert link_url(" HTTP://example.org/a?b=1 ") == "HTTP://example.org/a?b=1"
+
+
+def _script_url_sources(folder: Path) -> None:
+    """A javascript: URL in every place a source can carry one: JSON Lines, a canonical link, a sidecar."""
+    records = [{"id": f"j{n}", "title": f"Hostile link {n}", "url": url,
+                "body": f"Parliament passed the budget on the {n}th vote, officials said in a statement."}
+               for n, url in enumerate(SCRIPT_URLS)]
+    (folder / "links.jsonl").write_text("\n".join(json.dumps(r) for r in records))
+    (folder / "canonical.html").write_text(
+        '<!doctype html><html lang="en"><head><title>Canonical link</title>'
+        '<link rel="canonical" href="javascript:window.pwned=7"></head><body><article>'
+        "<p>The ministry announced the new budget figures for the coming year on Sunday morning.</p>"
+        "</article></body></html>")
+    (folder / "wire.txt").write_text("TEHRAN - Officials announced the new budget figures for the coming year "
+                                     "on Sunday in a statement to reporters.")
+    (folder / "wire.json").write_text(json.dumps({"url": "javascript:window.pwned=8"}))
+
+
+@pytest.mark.browser
+def test_script_urls_from_any_source_never_run(tmp_path, page):
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    _script_url_sources(sources)
+    index, out = tmp_path / "index", tmp_path / "site"
+    run_cli("index", str(sources), str(SEEDS), "--index", str(index), check=True)
+    run_cli("site", str(out), "--index", str(index), "--no-search", check=True)
+    pages = [p for p in (out / "articles").iterdir() if "pwned=" in p.read_text() or "data:text" in p.read_text()]
+    assert len(pages) == 8
+    for article in pages:
+        page.goto(article.as_uri())
+        hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
+        assert not [h for h in hrefs if not h.startswith(("file:", "https:"))], hrefs
+        original = page.locator("dl.metadata dd code").last
+        assert "script" in original.inner_text().lower() or "data:" in original.inner_text()
+        original.click()
+        assert page.evaluate("window.pwned") is None
+
+
+def test_an_index_with_nothing_committed_reads_as_empty(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    index = str(tmp_path / "index")
+    result = invoke("index", str(empty), "--index", index)
+    assert result.exit_code == 0 and "0 added" in result.output
+    stats = invoke("stats", "--index", index)
+    assert stats.exit_code == 0 and stats.output.startswith("0 articles")
+    for args in (["oil", "--facet", "place,year"], ["title:oil", "--sort", "newest", "--collapse-reprints"]):
+        result = invoke("search", *args, "--index", index)
+        assert result.exit_code == 0 and "0 " in result.output.splitlines()[0]
+    bad = invoke("search", "title:(", "--index", index)
+    assert bad.exit_code == 2, "a malformed query is still an error on an empty index"
+    site = invoke("site", str(tmp_path / "site"), "--index", index, "--no-search")
+    assert site.exit_code == 0 and (tmp_path / "site" / "index.html").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_symlink_loops_dangling_links_and_pipes_are_one_line_each(tmp_path):
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    (folder / "good.jsonl").write_text(json.dumps({"title": "Good", "body": "A real article body, long enough."}))
+    (folder / "loop.txt").symlink_to("loop.txt")
+    (folder / "dangling.txt").symlink_to("nowhere.txt")
+    os.mkfifo(folder / "pipe.txt")
+    for command in (["read", str(folder)], ["index", str(folder), "--index", str(tmp_path / "index")],
+                    ["read", str(folder / "pipe.txt")]):
+        result = run_cli(*command)  # a real process: a pipe would block it, which a timeout would show
+        errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert any("pipe.txt: not a regular file" in line for line in errors)
+        if command[1] == str(folder):
+            assert len(errors) == 3
+            assert any("loop.txt: cannot read: Too many levels of symbolic links" in line for line in errors)
+            assert any("dangling.txt: cannot read: No such file" in line for line in errors)
+    assert "1 added" in run_cli("index", str(folder), "--index", str(tmp_path / "again")).stderr
