@@ -19,6 +19,7 @@ from pathlib import Path
 
 from whoosh.index import LockError
 
+from dateline.children import forks_die_with_parent
 from dateline.corpus import DEFAULT_EXCLUDE, Article, read_file, source_files
 from dateline.errors import ArchiveError, SourceError
 from dateline.indexer import whoosh_patches  # noqa: F401  (applied on import)
@@ -94,56 +95,57 @@ def index_sources(
     on_error: Callable[[SourceError], None] | None = None,
 ) -> IndexReport:
     """Index every source under the given paths; see the module docstring for the guarantees."""
-    started = time.perf_counter()
-    report = IndexReport()
-    ix = create_or_open_index(index_dir)
+    with forks_die_with_parent():
+        started = time.perf_counter()
+        report = IndexReport()
+        ix = create_or_open_index(index_dir)
 
-    def skip(error: SourceError) -> None:
-        report.errors.append(error)
-        if on_error:
-            on_error(error)
+        def skip(error: SourceError) -> None:
+            report.errors.append(error)
+            if on_error:
+                on_error(error)
 
-    with ix.reader() as reader:
-        known = {term.decode() for term in reader.lexicon("source_sig")}
-        indexed_sources = [term.decode() for term in reader.lexicon("source")]
-    todo: list[Path] = []
-    for item in source_files(paths, exclude):
-        if isinstance(item, SourceError):
-            skip(item)
-        elif file_signature(item.resolve()) in known:
-            report.files_skipped += 1
-        else:
-            todo.append(item.resolve())
+        with ix.reader() as reader:
+            known = {term.decode() for term in reader.lexicon("source_sig")}
+            indexed_sources = [term.decode() for term in reader.lexicon("source")]
+        todo: list[Path] = []
+        for item in source_files(paths, exclude):
+            if isinstance(item, SourceError):
+                skip(item)
+            elif file_signature(item.resolve()) in known:
+                report.files_skipped += 1
+            else:
+                todo.append(item.resolve())
 
-    writer = _writer(ix, index_dir, wait)
-    try:
-        pending = 0
-        if todo:
-            groups = _existing_groups(ix)
-            workers = workers or os.cpu_count() or 1
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                results = pool.map(_read_for_index, todo, chunksize=1) if workers > 1 else map(_read_for_index, todo)
-                for done, result in enumerate(results, start=1):
-                    pending += _write_file(writer, ix, result, groups, report, skip)
-                    if pending >= commit_every:
-                        writer.commit()
-                        writer, pending = _writer(ix, index_dir, wait), 0
-                    if on_file:
-                        on_file(done, len(todo), report)
-        if prune:
-            for source in indexed_sources:
-                if not Path(source).exists():
-                    report.removed += writer.delete_by_term("source", source)
-                    pending += 1
-        if pending or report.removed:
-            writer.commit()
-        else:
+        writer = _writer(ix, index_dir, wait)
+        try:
+            pending = 0
+            if todo:
+                groups = _existing_groups(ix)
+                workers = workers or os.cpu_count() or 1
+                with ProcessPoolExecutor(max_workers=workers) as pool:
+                    results = pool.map(_read_for_index, todo, chunksize=1) if workers > 1 else map(_read_for_index, todo)
+                    for done, result in enumerate(results, start=1):
+                        pending += _write_file(writer, ix, result, groups, report, skip)
+                        if pending >= commit_every:
+                            writer.commit()
+                            writer, pending = _writer(ix, index_dir, wait), 0
+                        if on_file:
+                            on_file(done, len(todo), report)
+            if prune:
+                for source in indexed_sources:
+                    if not Path(source).exists():
+                        report.removed += writer.delete_by_term("source", source)
+                        pending += 1
+            if pending or report.removed:
+                writer.commit()
+            else:
+                writer.cancel()
+        except BaseException:
             writer.cancel()
-    except BaseException:
-        writer.cancel()
-        raise
-    report.seconds = time.perf_counter() - started
-    return report
+            raise
+        report.seconds = time.perf_counter() - started
+        return report
 
 
 def _writer(ix, index_dir, wait: float):

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from dateline.children import preexec_die_with_parent
 from dateline.errors import DatelineError
 from dateline.search.archive import Archive
 from dateline.search.site.pages import PAGE_KINDS, SiteContext
@@ -57,6 +58,8 @@ def build_site(archive: Archive, out: str | Path, queries: Mapping[str, str] | N
     out.mkdir(parents=True, exist_ok=True)
     for name, query in (queries or {}).items():
         archive.search(query, limit=1)  # a malformed saved query fails before anything is written
+    for stale in out.rglob("*.tmp"):  # left by a build that was killed mid-write
+        stale.unlink()
     renderer = Renderer(out, NAV)
     renderer.static("style.css")
     context = SiteContext(archive, dict(queries or {}))
@@ -72,7 +75,7 @@ def build_site(archive: Archive, out: str | Path, queries: Mapping[str, str] | N
 def run_pagefind(out: Path) -> bool:
     """Pagefind (from the pagefind[bin] package) indexes the pages marked data-pagefind-body."""
     result = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(out), "--silent"],
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, preexec_fn=preexec_die_with_parent())
     if result.returncode != 0:
         raise DatelineError(f"pagefind failed on {out}: {(result.stderr or result.stdout).strip().splitlines()[-1:]}")
     return True

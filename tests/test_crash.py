@@ -1,0 +1,108 @@
+"""The crash suite: SIGKILL `dateline index` and `dateline site` at random moments, then look.
+
+After every kill: no process of the killed run is left, `stats` and `search` answer (an index with
+nothing committed reads as empty), and a re-run ends with every article exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import run_cli
+
+FILES = ("reut2-000.sgm", "reut2-001.sgm", "reut2-002.sgm")
+ARTICLES = 3000
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Processes still alive in a process group (zombies are dead)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                members.append(int(entry.name))
+    return members
+
+
+def _kill_after(args: list[str], delay: float, env: dict[str, str]) -> subprocess.Popen:
+    """Start a command in its own process group, wait until it has children (or delay passes), kill -9 it."""
+    process = subprocess.Popen([sys.executable, "-m", "dateline", *args], env=env, start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(delay)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    return process
+
+
+def _assert_no_leftovers(pgid: int) -> None:
+    deadline = time.monotonic() + 10
+    while _group_members(pgid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _group_members(pgid) == [], "worker processes outlived the killed command"
+
+
+def _count(index: Path) -> int:
+    stats = run_cli("stats", "--index", str(index))
+    assert stats.returncode == 0 and "Traceback" not in stats.stderr, stats.stderr
+    return int(re.match(r"(\d+) articles", stats.stdout).group(1))
+
+
+@pytest.fixture
+def small_reuters(tmp_path, reuters) -> Path:
+    folder = tmp_path / "reuters"
+    folder.mkdir()
+    for name in FILES:
+        shutil.copy(reuters / name, folder / name)
+    return folder
+
+
+@pytest.mark.slow
+def test_killed_index_runs_leave_no_process_and_resume_exactly(tmp_path, small_reuters):
+    env = {**os.environ, "DATELINE_COMMIT_EVERY": "1000"}
+    rng = random.Random(17)
+    # Before anything is committed, around the first commit, and mid-run (a full run takes a few seconds).
+    delays = [0.6, rng.uniform(1.0, 2.0), rng.uniform(2.0, 4.0), rng.uniform(3.0, 6.0)]
+    index = tmp_path / "index"
+    for delay in delays:
+        killed = _kill_after(["index", str(small_reuters), "--index", str(index), "--wait", "30"], delay, env)
+        _assert_no_leftovers(killed.pid)
+        if index.exists() and any(index.glob("*.toc")):
+            committed = _count(index)
+            assert committed % 1000 == 0 and committed <= ARTICLES, "commits happen at file boundaries"
+            search = run_cli("search", "oil", "--index", str(index), "--facet", "place")
+            assert search.returncode == 0, search.stderr
+    rerun = run_cli("index", str(small_reuters), "--index", str(index), "--wait", "30")
+    assert rerun.returncode == 0, rerun.stderr
+    assert _count(index) == ARTICLES
+    ids = set()
+    for number in (1, 2, 3):
+        page = run_cli("search", "--index", str(index), "--format", "json", "--limit", "1000", "--page", str(number))
+        ids |= {hit["id"] for hit in json.loads(page.stdout)["hits"]}
+    assert len(ids) == ARTICLES, "every article exactly once after resuming"
+
+@pytest.mark.slow
+def test_killed_site_build_leaves_no_process_and_rebuilds(tmp_path, small_reuters):
+    index, out = tmp_path / "index", tmp_path / "site"
+    run_cli("index", str(small_reuters), "--index", str(index), check=True)
+    for delay in (1.0, 4.0):
+        killed = _kill_after(["site", str(out), "--index", str(index)], delay, dict(os.environ))
+        _assert_no_leftovers(killed.pid)
+    rebuilt = run_cli("site", str(out), "--index", str(index), "--no-search")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert len(list((out / "articles").glob("*.html"))) == ARTICLES
+    assert not list(out.rglob("*.tmp")), "a killed build's temporary files are not left as pages"
