@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from dateline.corpus import DEFAULT_EXCLUDE, read_sources
-from dateline.errors import ArchiveError, DatelineError, QueryError, SourceError
+from dateline.errors import DatelineError, SourceError
 from dateline.indexer.store import DEFAULT_INDEX
 
 index_option = click.option(
@@ -34,7 +34,18 @@ def _cut(text: str | None, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-@click.group()
+class _Commands(click.Group):
+    """A bad index, query or option value ends any command with one line and exit status 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DatelineError as error:
+            _report(error)
+            ctx.exit(2)
+
+
+@click.group(cls=_Commands)
 @click.version_option(package_name="dateline")
 def cli() -> None:
     """Dateline: find, count, compare and publish what is in a news archive."""
@@ -80,11 +91,6 @@ def _progress(unit: str, desc: str) -> Iterator[Any]:
         progress.close()
 
 
-def _fail(error: DatelineError, status: int) -> None:
-    _report(error)
-    sys.exit(status)
-
-
 @cli.command()
 @click.argument("sources", nargs=-1, required=True, type=click.Path())
 @index_option
@@ -107,11 +113,8 @@ def index(sources, index_dir, prune, exclude, workers, wait) -> None:
             elif done == total or done % 10 == 0:
                 click.echo(f"indexed {done}/{total} files, {articles} articles", err=True)
 
-        try:
-            report = index_sources(sources, index_dir, prune=prune, exclude=exclude or DEFAULT_EXCLUDE,
-                                   workers=workers, wait=wait, on_file=on_file, on_error=_report)
-        except ArchiveError as error:
-            _fail(error, 2)
+        report = index_sources(sources, index_dir, prune=prune, exclude=exclude or DEFAULT_EXCLUDE,
+                               workers=workers, wait=wait, on_file=on_file, on_error=_report)
     click.echo(report.summary(), err=True)
     sys.exit(1 if report.errors else 0)
 
@@ -127,10 +130,7 @@ def _size(size: float) -> str:
 def _open_archive(index_dir: str):
     from dateline.search import Archive
 
-    try:
-        return Archive(index_dir)
-    except ArchiveError as error:
-        _fail(error, 2)
+    return Archive(index_dir)
 
 
 @cli.command()
@@ -148,6 +148,21 @@ def stats(index_dir: str, top: int) -> None:
         values = "  ".join(f"{v.value} {v.count}" for v in facet.values[:top] if not v.unknown)
         unknown = next((v.count for v in facet.values if v.unknown), 0)
         click.echo(f"  {facet.label + ':':10} {values or '-'}" + (f"  (unknown {unknown})" if unknown else ""))
+
+
+@cli.command()
+@index_option
+def check(index_dir: str) -> None:
+    """Verify every index file against the digest taken when it was committed."""
+    from dateline.indexer.store import check_index, corrupt_error
+
+    result = check_index(index_dir)
+    if result.damaged:
+        raise corrupt_error(index_dir, result.damaged)
+    with _open_archive(index_dir) as archive:
+        archive.stats(top=1)  # opens every segment and reads the facet maps and date columns
+    unverified = f", {len(result.unverified)} without a digest" if result.unverified else ""
+    click.echo(f"ok: {len(result.verified)} index files match their digests{unverified}")
 
 
 def _bold(marked: str, styled: bool) -> str:
@@ -185,11 +200,8 @@ def search(query, index_dir, agency, license_, place, dateline_, lang, topic, da
                "topic": topic}
     facets = [name.strip() for name in facet_names.split(",") if name.strip()]
     with _open_archive(index_dir) as archive:
-        try:
-            results = archive.search(query, filters=filters, date_from=date_from, date_to=date_to, facets=facets,
-                                     sort=sort, page=page, limit=limit, collapse_reprints=collapse_reprints)
-        except QueryError as error:
-            _fail(error, 2)
+        results = archive.search(query, filters=filters, date_from=date_from, date_to=date_to, facets=facets,
+                                 sort=sort, page=page, limit=limit, collapse_reprints=collapse_reprints)
     if fmt == "json":
         click.echo(json.dumps(results_to_dict(results), ensure_ascii=False, indent=2))
     elif fmt == "csv":
@@ -234,22 +246,16 @@ def site(out, index_dir, query_options, queries_file, no_search) -> None:
 
     from dateline.search.site import build_site, parse_queries
 
-    try:
-        queries = parse_queries(list(query_options), "--query")
-        if queries_file:
-            try:
-                lines = Path(queries_file).read_text(encoding="utf-8").splitlines()
-            except (OSError, UnicodeDecodeError) as exc:
-                raise DatelineError(f"{queries_file}: cannot read saved queries ({exc})") from None
-            queries.update(parse_queries(lines, queries_file))
-    except DatelineError as error:
-        _fail(error, 2)
-    with _open_archive(index_dir) as archive, _progress(unit="page", desc="building") as progress:
+    queries = parse_queries(list(query_options), "--query")
+    if queries_file:
         try:
-            report = build_site(archive, out, queries, search_index=not no_search,
-                                on_page=(lambda n: progress.update(1)) if progress is not None else None)
-        except DatelineError as error:
-            _fail(error, 2)
+            lines = Path(queries_file).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DatelineError(f"{queries_file}: cannot read saved queries ({exc})") from None
+        queries.update(parse_queries(lines, queries_file))
+    with _open_archive(index_dir) as archive, _progress(unit="page", desc="building") as progress:
+        report = build_site(archive, out, queries, search_index=not no_search,
+                            on_page=(lambda n: progress.update(1)) if progress is not None else None)
     click.echo(report.summary(), err=True)
     index_page = Path(out).resolve() / "index.html"
     click.echo(f"Open {index_page.as_uri()} to browse; for search run: dateline serve {out}", err=True)

@@ -25,7 +25,7 @@ from dateline.errors import ArchiveError, SourceError
 from dateline.indexer import whoosh_patches  # noqa: F401  (applied on import)
 from dateline.indexer.reprints import ReprintGroups, signature
 from dateline.indexer.schema import document_from_article
-from dateline.indexer.store import DEFAULT_INDEX, create_or_open_index, open_index
+from dateline.indexer.store import DEFAULT_INDEX, create_or_open_index, open_index, record_checksums
 
 PROCS = 2
 __all__ = ["DEFAULT_INDEX", "IndexReport", "index_sources", "open_index"]
@@ -129,6 +129,7 @@ def index_sources(
                         pending += _write_file(writer, ix, result, groups, report, skip)
                         if pending >= commit_every:
                             writer.commit()
+                            record_checksums(index_dir)
                             writer, pending = _writer(ix, index_dir, wait), 0
                         if on_file:
                             on_file(done, len(todo), report)
@@ -139,6 +140,7 @@ def index_sources(
                         pending += 1
             if pending or report.removed:
                 writer.commit()
+                record_checksums(index_dir)
             else:
                 writer.cancel()
         except BaseException:

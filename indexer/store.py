@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index
@@ -12,6 +16,7 @@ from dateline.indexer.schema import build_schema
 
 INDEX_NAME = "dateline"
 DEFAULT_INDEX = "dateline-index"
+CHECKSUMS = "checksums.json"  # digest of every committed index file: how damage is told from a bug
 
 
 def _how_to_build(path: Path) -> str:
@@ -32,14 +37,20 @@ def open_index(path: str | Path) -> FileIndex:
         if any(path.iterdir()):
             raise ArchiveError(f"{path} is not a Dateline index (no {INDEX_NAME} table of contents)")
         raise ArchiveError(f"no index at {path}: {_how_to_build(path)}")
+    damaged = check_index(path, quick=True).damaged
+    if damaged:
+        raise corrupt_error(path, damaged)
     try:
         ix = index.open_dir(str(path), indexname=INDEX_NAME)
         with ix.reader() as reader:
             reader.doc_count()
-    except (EmptyIndexError, OSError) as exc:
-        raise ArchiveError(f"{path}: cannot open the index ({exc})") from None
     except Exception as exc:  # Whoosh raises whatever unpickling or struct parsing raised on damaged files
-        raise ArchiveError(f"{path}: the index is corrupt ({type(exc).__name__}: {exc}); rebuild it") from None
+        damaged = check_index(path).damaged
+        if damaged:
+            raise corrupt_error(path, damaged, exc) from None
+        if isinstance(exc, (EmptyIndexError, OSError)):
+            raise ArchiveError(f"{path}: cannot open the index ({exc})") from None
+        raise ArchiveError(f"{path}: the index is corrupt ({exception_kind(exc)}: {exc}); rebuild it") from None
     missing = set(build_schema().names()) - set(ix.schema.names())
     if missing:
         raise ArchiveError(f"{path}: index made by another Dateline version (missing fields {sorted(missing)}); rebuild it")
@@ -57,3 +68,92 @@ def create_or_open_index(path: str | Path) -> FileIndex:
         raise ArchiveError(f"{path} is not empty and not a Dateline index; choose another --index folder")
     path.mkdir(parents=True, exist_ok=True)
     return index.create_in(str(path), build_schema(), indexname=INDEX_NAME)
+
+
+def _index_files(path: Path) -> list[Path]:
+    """The files Whoosh commits: tables of contents and segments (both immutable once written)."""
+    return sorted([*path.glob(f"_{INDEX_NAME}_*.toc"), *path.glob(f"{INDEX_NAME}_*.seg")])
+
+
+def _digest(file: Path) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    with file.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _stamp(file: Path) -> list[int]:
+    stat = file.stat()
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def _read_checksums(path: Path) -> dict[str, dict]:
+    try:
+        recorded = json.loads((path / CHECKSUMS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(recorded, dict):
+        return {}
+    return {name: entry for name, entry in recorded.items() if isinstance(entry, dict) and "digest" in entry}
+
+
+def _write_checksums(path: Path, entries: dict[str, dict]) -> None:
+    tmp = path / f"{CHECKSUMS}.tmp"
+    tmp.write_text(json.dumps(entries, indent=0, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path / CHECKSUMS)
+
+
+def record_checksums(path: str | Path) -> None:
+    """After a commit: remember the digest, size and mtime of each new index file (the old ones are
+    immutable, so their entries are kept)."""
+    path = Path(path)
+    recorded = _read_checksums(path)
+    _write_checksums(path, {file.name: recorded.get(file.name) or {"digest": _digest(file), "stamp": _stamp(file)}
+                            for file in _index_files(path)})
+
+
+@dataclass(frozen=True)
+class IndexCheck:
+    verified: list[str]
+    damaged: list[str]
+    unverified: list[str]  # committed before digests were kept, or by a run killed before recording them
+
+
+def check_index(path: str | Path, quick: bool = False) -> IndexCheck:
+    """Every index file against its digest at commit. Quick: only files whose size or modification
+    time changed since are read again (what opening the index does; a full check finds the rest)."""
+    path = Path(path)
+    recorded = _read_checksums(path)
+    verified, damaged, unverified, restamped = [], [], [], False
+    for file in _index_files(path):
+        entry = recorded.get(file.name)
+        if entry is None:
+            unverified.append(file.name)
+        elif quick and entry.get("stamp") == _stamp(file):
+            verified.append(file.name)
+        elif _digest(file) == entry["digest"]:
+            verified.append(file.name)
+            restamped |= entry.get("stamp") != _stamp(file)
+            entry["stamp"] = _stamp(file)  # copied or touched, same bytes: no need to read it again
+        else:
+            damaged.append(file.name)
+    if restamped and not damaged:
+        try:
+            _write_checksums(path, recorded)
+        except OSError:
+            pass  # a read-only index is checked again next time
+    return IndexCheck(verified, damaged, unverified)
+
+
+def exception_kind(exc: BaseException) -> str:
+    """An exception's name as one would import it: zlib.error, struct.error, MemoryError."""
+    kind = type(exc)
+    return kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+
+
+def corrupt_error(path: str | Path, damaged: list[str], exc: BaseException | None = None) -> ArchiveError:
+    """The one line for an index whose files changed after they were committed."""
+    cause = f"; {exception_kind(exc)} reading it" if exc is not None else ""
+    return ArchiveError(f"{path}: the index is corrupt ({', '.join(damaged)} changed since written{cause}); "
+                        f"rebuild it: dateline index SOURCES --index {path}")

@@ -7,23 +7,26 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import html
+import inspect
 import json
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 from whoosh import highlight, scoring
 from whoosh import query as wq
 
-from dateline.errors import QueryError
+from dateline.errors import ArchiveError, DatelineError, QueryError
 from dateline.indexer import whoosh_patches  # noqa: F401  (applied on import)
 from dateline.indexer.schema import UNKNOWN
-from dateline.indexer.store import DEFAULT_INDEX, open_index
+from dateline.indexer.store import DEFAULT_INDEX, check_index, corrupt_error, open_index
 from dateline.search.facets import FACETS, FacetCounts, FieldMap
 from dateline.search.masks import QueryArrays
 from dateline.search.query import make_parser, parse_day, parse_query
@@ -32,6 +35,7 @@ SORTS = ("relevance", "newest", "oldest")
 # Tuned on Cranfield with bench/relevance.py (a grid of K1 0.8-2.0, B 0.5-0.9, title boost 1-3).
 BM25_B, BM25_K1 = 0.75, 1.6
 MARK_START, MARK_END = "\ue000", "\ue001"  # highlight markers; renderers turn them into <mark> or bold
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,43 @@ class ArchiveStats:
     facets: list[FacetCounts] = field(default_factory=list)
     first: datetime | None = None
     last: datetime | None = None
+
+
+def _reading(method: F) -> F:
+    """Whoosh reports damaged index files with whatever parsing them raised (zlib.error, struct.error,
+    UnpicklingError, MemoryError, ...). When a read fails, the files are checked against the digests
+    taken at commit: changed files make it the one-line ArchiveError; otherwise it is a bug, raised."""
+
+    def corrupt(archive: Archive, exc: Exception) -> ArchiveError | None:
+        damaged = check_index(archive.path).damaged
+        return corrupt_error(archive.path, damaged, exc) if damaged else None
+
+    if inspect.isgeneratorfunction(method):
+        @functools.wraps(method)
+        def generator(self: Archive, *args: Any, **kwargs: Any) -> Any:
+            try:
+                yield from method(self, *args, **kwargs)
+            except DatelineError:
+                raise
+            except Exception as exc:
+                error = corrupt(self, exc)
+                if error is None:
+                    raise
+                raise error from None
+        return cast(F, generator)
+
+    @functools.wraps(method)
+    def call(self: Archive, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except DatelineError:
+            raise
+        except Exception as exc:
+            error = corrupt(self, exc)
+            if error is None:
+                raise
+            raise error from None
+    return cast(F, call)
 
 
 class _MarkerFormatter(highlight.Formatter):
@@ -120,22 +161,28 @@ class Archive:
 
     # -- arrays derived from the index, cached per generation -----------------------------------
 
+    def _built_from(self) -> str:
+        """What every cached array is derived from: the generation and its segments, by id and size."""
+        reader = self.searcher.reader()
+        segments = [f"{leaf.segment().segment_id()}:{leaf.doc_count_all()}:{leaf.doc_count()}"
+                    for leaf, _ in reader.leaf_readers() if leaf.segment() is not None]
+        return f"{self._generation}|{reader.doc_count_all()}|{','.join(segments)}"
+
     def _cached(self, name: str, build: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-        """Arrays from memory, from this generation's file beside the index, or built and stored there."""
+        """Arrays from memory, from this generation's file beside the index, or built and stored there.
+
+        A cache file is used only if it says it holds `name`, built from these very segments, and
+        its arrays still have the checksum they were written with; else it is rebuilt. A damaged or
+        foreign file can cost a rebuild, never a wrong count."""
         self.searcher  # noqa: B018  (refreshes, and clears the arrays of an older generation)
         if name in self._arrays:
             return self._arrays[name]
-        cache = self.path / f"cache-{self.index.latest_generation()}-{name}.npz"
-        arrays = None
-        if cache.exists():
-            try:
-                with np.load(cache, allow_pickle=False) as data:
-                    arrays = {key: data[key] for key in data.files}
-            except (OSError, ValueError):
-                arrays = None
+        cache = self.path / f"cache-{self._generation}-{name}.npz"
+        label = {"name": name, "built_from": self._built_from()}
+        arrays = _load_cache(cache, label)
         if arrays is None:
             arrays = build()
-            _store(cache, arrays, stale=self.path.glob(f"cache-*-{name}.npz"))
+            _store(cache, arrays, label, stale=self.path.glob(f"cache-*-{name}.npz"))
         self._arrays[name] = arrays
         return arrays
 
@@ -239,6 +286,7 @@ class Archive:
 
         return fix(q)
 
+    @_reading
     def search(
         self,
         query: str = "",
@@ -348,15 +396,18 @@ class Archive:
 
     # -- articles ---------------------------------------------------------------------------
 
+    @_reading
     def article(self, article_id: str) -> dict[str, Any] | None:
         stored = self.searcher.document(id=article_id)
         return json.loads(stored["article"]) if stored else None
 
+    @_reading
     def reprints(self, group: str) -> list[dict[str, Any]]:
         """Every copy in a reprint group, earliest first (undated copies last)."""
         copies = [json.loads(f["article"]) for f in self.searcher.documents(reprint=group)]
         return sorted(copies, key=lambda a: (a["published"] is None, a["published"] or "", a["id"]))
 
+    @_reading
     def browse(self, facet: str, value: str, page_size: int) -> Iterator[list[Hit]]:
         """Pages of every article with one facet value, newest first."""
         docs = np.flatnonzero(self.fieldmap(FACETS[facet].field).mask([value]) & self._live())
@@ -365,6 +416,7 @@ class Archive:
             yield [self._hit(int(docnum), rank, None)
                    for rank, docnum in enumerate(ordered[start:start + page_size], start=start + 1)]
 
+    @_reading
     def reprint_size(self, group: str) -> int:
         """How many copies a reprint group holds."""
         reprints = self.fieldmap("reprint")
@@ -373,6 +425,7 @@ class Archive:
         ordinal = reprints.ordinal(group)
         return int(sizes[ordinal]) if ordinal is not None else 0
 
+    @_reading
     def iter_articles(self) -> Iterator[dict[str, Any]]:
         """Every article with its reprint group, one at a time, so memory does not grow with the archive."""
         reader = self.searcher.reader()
@@ -380,6 +433,7 @@ class Archive:
             stored = reader.stored_fields(docnum)
             yield {**json.loads(stored["article"]), "reprint_group": stored.get("reprint")}
 
+    @_reading
     def stats(self, facets: Iterable[str] = tuple(FACETS), top: int = 5) -> ArchiveStats:
         """What the archive holds: its size, the top values of each facet, and its date span."""
         results = self.search(facets=facets, facet_limit=top, limit=1)
@@ -401,11 +455,37 @@ def _published(article: dict[str, Any]) -> datetime | None:
     return datetime.fromisoformat(article["published"]) if article.get("published") else None
 
 
-def _store(cache: Path, arrays: dict[str, np.ndarray], stale: Iterable[Path]) -> None:
-    """Write a cache file atomically and drop those of older generations; a read-only index is fine."""
+def _arrays_digest(arrays: Mapping[str, np.ndarray]) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for key in sorted(arrays):
+        array = np.ascontiguousarray(arrays[key])
+        digest.update(f"{key}|{array.dtype.str}|{array.shape}|".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+def _load_cache(cache: Path, label: dict[str, str]) -> dict[str, np.ndarray] | None:
+    """A cache file's arrays if it is whole and made for `label`; None for anything else."""
+    if not cache.exists():
+        return None
+    try:
+        with np.load(cache, allow_pickle=False) as data:
+            arrays = {key: data[key] for key in data.files}
+        meta = json.loads(str(arrays.pop("_meta")))
+    except Exception:  # numpy and zipfile raise many kinds (BadZipFile, zlib.error, EOFError, KeyError, ...)
+        return None
+    if not isinstance(meta, dict) or meta.get("label") != label or meta.get("digest") != _arrays_digest(arrays):
+        return None
+    return arrays
+
+
+def _store(cache: Path, arrays: dict[str, np.ndarray], label: dict[str, str], stale: Iterable[Path]) -> None:
+    """Write a cache file atomically, labelled and checksummed, and drop those of older generations;
+    a read-only index is fine."""
+    meta = json.dumps({"label": label, "digest": _arrays_digest(arrays)})
     try:
         tmp = cache.with_suffix(".tmp.npz")
-        np.savez(tmp, **arrays)
+        np.savez(tmp, _meta=np.array(meta), **arrays)
         tmp.replace(cache)
         for old in stale:
             if old != cache:
