@@ -13,6 +13,7 @@ import html
 import inspect
 import json
 import math
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -29,13 +30,18 @@ from dateline.indexer.schema import UNKNOWN
 from dateline.indexer.store import DEFAULT_INDEX, check_index, corrupt_error, open_index
 from dateline.search.facets import FACETS, FacetCounts, FieldMap
 from dateline.search.masks import QueryArrays
-from dateline.search.query import make_parser, parse_day, parse_query
+from dateline.indexer.analysis import WORD
+from dateline.search.query import TEXT_FIELDS, TEXT_NAMES, expand_terms, make_parser, parse_day, parse_query
 
 SORTS = ("relevance", "newest", "oldest")
 # Tuned on Cranfield with bench/relevance.py (a grid of K1 0.8-2.0, B 0.5-0.9, title boost 1-3).
 BM25_B, BM25_K1 = 0.75, 1.6
 MARK_START, MARK_END = "\ue000", "\ue001"  # highlight markers; renderers turn them into <mark> or bold
 F = TypeVar("F", bound=Callable[..., Any])
+MAX_SUGGESTED_WORD = 40  # letters; no real word is longer, and correcting one costs a second per thousand
+OPERATORS = {"AND", "OR", "NOT", "TO", "ANDNOT", "ANDMAYBE"}
+_SUGGESTABLE = re.compile(rf"(?:(\w+):)?({WORD})")
+TIME_LIMIT = 10.0  # seconds a search may run before it stops with a QueryError
 
 
 @dataclass(frozen=True)
@@ -125,8 +131,10 @@ class _MarkerFormatter(highlight.Formatter):
 class Archive:
     """A read-only view of one index; facet maps are built once per index generation and cached."""
 
-    def __init__(self, path: str | Path = DEFAULT_INDEX, weighting: scoring.WeightingModel | None = None):
+    def __init__(self, path: str | Path = DEFAULT_INDEX, weighting: scoring.WeightingModel | None = None,
+                 time_limit: float = TIME_LIMIT):
         self.path = Path(path)
+        self.time_limit = time_limit
         self.index = open_index(self.path)
         self._weighting = weighting or ranking()
         self._generation = self.index.latest_generation()
@@ -286,6 +294,11 @@ class Archive:
 
         return fix(q)
 
+    def compile_query(self, query: str) -> wq.Query:
+        """The Whoosh query for the user's text: checked, parsed, expansions read (and bounded) once,
+        facet values in the indexed spelling."""
+        return self._resolve_terms(expand_terms(parse_query(query, self._parser), self.searcher.reader()))
+
     @_reading
     def search(
         self,
@@ -311,13 +324,14 @@ class Archive:
             if name not in FACETS:
                 raise QueryError(f"unknown facet {name!r} (facets: {', '.join(FACETS)})")
         filters = self.resolve_filters(filters or {})
-        text_query = self._resolve_terms(parse_query(query, self._parser))
+        text_query = self.compile_query(query)
         if not self.searcher.reader().doc_count_all():  # nothing committed yet: Whoosh's EmptyReader has no columns
             return SearchResults(query=query, filters=filters, total=0, page=page, pages=1, limit=limit, sort=sort,
                                  hits=[], facets=[FacetCounts(name, FACETS[name].label, [], ()) for name in facets],
                                  collapsed=collapse_reprints)
 
         matches = self._matches()
+        matches.start(query, self.time_limit)
         scores = None
         if sort == "relevance" and isinstance(text_query, wq.Every):
             sort = "newest"
@@ -388,11 +402,31 @@ class Archive:
         return False
 
     def suggest(self, query: str, q: wq.Query) -> str | None:
-        """'Did you mean': the query with unknown words replaced by the closest indexed words."""
+        """'Did you mean': the query as typed, each word found in no article replaced by the closest
+        indexed word. (Whoosh's correct_query fails on ranges and on tokens without positions.)"""
         if isinstance(q, wq.Every):
             return None
-        correction = self.searcher.correct_query(q, query, prefix=1)
-        return correction.string if correction.query != q and correction.string != query else None
+        reader = self.searcher.reader()
+        analyzer = self.searcher.schema["body"].analyzer
+        corrector = self.searcher.corrector("body")
+        changed = False
+
+        def correct(match: re.Match) -> str:
+            nonlocal changed
+            field, word = match.group(1), match.group(2)
+            if (field and field.lower() not in TEXT_NAMES) or word in OPERATORS or len(word) > MAX_SUGGESTED_WORD:
+                return match.group()
+            terms = [token.text for token in analyzer(word)]
+            if not terms or any(reader.doc_frequency(name, term) for term in terms for name in TEXT_FIELDS):
+                return match.group()
+            found = corrector.suggest(word.lower(), limit=1, prefix=1)
+            if not found:
+                return match.group()
+            changed = True
+            return match.group()[: match.start(2) - match.start()] + found[0]
+
+        corrected = _SUGGESTABLE.sub(correct, query)
+        return corrected if changed else None
 
     # -- articles ---------------------------------------------------------------------------
 

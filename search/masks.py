@@ -10,6 +10,7 @@ does not cover, are answered by Whoosh itself, which is exact."""
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 
@@ -17,10 +18,13 @@ import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
 from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.collectors import TimeLimitCollector
+from whoosh.searching import TimeLimit
+
+from dateline.errors import QueryError
 
 POSTINGS_CACHE = 8_000_000  # decoded postings (or positions) kept between queries: 8 bytes each, 64 MB
 Scored = tuple[np.ndarray, np.ndarray]  # (mask, score) over every document; score is 0 off the mask
-MULTI_TERM = (wq.Prefix, wq.Wildcard, wq.FuzzyTerm, wq.Regex)
 
 
 def _blocks(matcher, values: bool = False) -> Iterator[tuple[Sequence, Sequence, Sequence | None]]:
@@ -57,6 +61,17 @@ class QueryArrays:
         self.field_lengths = field_lengths
         self._cache: OrderedDict[tuple[str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cached_postings = 0
+        self._query, self._time_limit, self._deadline = "", 0.0, float("inf")
+
+    def start(self, query: str, time_limit: float) -> None:
+        """Begin a search that must end within time_limit seconds."""
+        self._query, self._time_limit = query, time_limit
+        self._deadline = time.monotonic() + time_limit
+
+    def _in_time(self) -> None:
+        if time.monotonic() > self._deadline:
+            raise QueryError(f"query {self._query!r} stopped after {self._time_limit:g} s, its time limit: "
+                             f"make it narrower (fewer wildcards, a field, a filter)")
 
     def _kept(self, key: tuple[str, bytes], decode: Callable[[], tuple[np.ndarray, np.ndarray]]):
         """Decoded arrays of a term from the cache, or decoded now and kept. Decoding Whoosh's
@@ -65,6 +80,7 @@ class QueryArrays:
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
+        self._in_time()
         arrays = self._cache[key] = decode()
         self._cached_postings += len(arrays[0])
         while self._cached_postings > POSTINGS_CACHE and len(self._cache) > 1:
@@ -150,11 +166,6 @@ class QueryArrays:
             return np.zeros(self.size, dtype=bool)
         if isinstance(q, wq.Term):
             return self.term(q.fieldname, q.text)
-        if isinstance(q, MULTI_TERM):
-            mask = np.zeros(self.size, dtype=bool)
-            for btext in q._btexts(self.reader):
-                mask |= self.term(q.fieldname, btext)
-            return mask
         if isinstance(q, wq.Phrase):
             return self.phrase(q)
         if isinstance(q, wq.Not):
@@ -206,12 +217,6 @@ class QueryArrays:
             return np.zeros(self.size, dtype=bool), np.zeros(self.size)
         if isinstance(q, wq.Term):
             return self._term_scored(q.fieldname, q.text, q.boost)
-        if isinstance(q, MULTI_TERM):
-            # The OR of its expansions: Whoosh's constant-score OR of them loses matches.
-            expansions = [self._term_scored(q.fieldname, btext, 1.0) for btext in q._btexts(self.reader)]
-            boost = q.boost if len(expansions) > 1 else 1.0
-            return (np.logical_or.reduce([m for m, _ in expansions] + [np.zeros(self.size, dtype=bool)]),
-                    sum((s for _, s in expansions), np.zeros(self.size)) * boost)
         if isinstance(q, wq.Phrase) and len(q.words) > 1:
             mask = self.phrase(q)
             if mask is not None:  # Whoosh scores a phrase as the sum of its words' scores
@@ -242,7 +247,13 @@ class QueryArrays:
     def _walk(self, q: wq.Query) -> Scored:
         """Whoosh's own search over every match: exact for every query, and slow."""
         mask, score = np.zeros(self.size, dtype=bool), np.zeros(self.size)
-        for hit_score, docnum in self.searcher.search(q, limit=None).top_n:
+        collector = TimeLimitCollector(self.searcher.collector(limit=None), max(self._deadline - time.monotonic(), 0.01))
+        try:
+            self.searcher.search_with_collector(q, collector)
+        except TimeLimit:
+            self._deadline = 0.0
+            self._in_time()
+        for hit_score, docnum in collector.results().top_n:
             mask[docnum], score[docnum] = True, hit_score
         mask &= self.live
         return mask, score * mask

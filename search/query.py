@@ -31,10 +31,22 @@ ALIASES = {
 QUERY_FIELDS = {"title", "body", "agency", "license", "lang", "dateline", "place", "topic", "person",
                 "year", "month", "date", "id", "reprint"}
 KNOWN_NAMES = QUERY_FIELDS | {alias for names in ALIASES.values() for alias in names}
+TEXT_NAMES = {*TEXT_FIELDS, *(alias for name in TEXT_FIELDS for alias in ALIASES.get(name, []))}
+
+MAX_QUERY_CHARS = 10_000
+MAX_DEPTH = 32           # nested parentheses; Whoosh's parser recurses once per level
+MAX_EDIT_DISTANCE = 2    # as Lucene: wider fuzzy matches are noise, and their automaton is slow
+MAX_EXPANSIONS = 4096    # words one wildcard, prefix or fuzzy term may stand for
 
 _FIELD = re.compile(r"(?<![\w\\])(\w+):")
+_NUMBER_WITH_COLON = re.compile(r"(?<![\w\\:])\d+(?::\d+)+(?![\w:])")  # 15:01, 3:1: text, not a field
 _DATE_VALUE = re.compile(r"date:(\[[^\]]*\]?|\{[^}]*\}?|\S+)", re.I)
+_DATE_RANGE = re.compile(r"^([\[{])\s*(.*?)\s*([\]}])$", re.S)
+_TO = re.compile(r"(?:^|\s+)to(?:\s+|$)", re.I)
 _PARTIAL_DATE = re.compile(r"\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?")
+_REPEATED_NOT = re.compile(r"\bNOT\s+NOT\s+")
+_FUZZY = re.compile(r"(?<=[\w*?])~(\d+)")
+_ONLY_WILDCARDS = re.compile(r"(?<![\w:\\])[*?]+(?![\w])")
 
 
 def _outside_quotes(text: str) -> str:
@@ -42,8 +54,29 @@ def _outside_quotes(text: str) -> str:
     return re.sub(r'"[^"]*"', lambda m: " " * len(m.group()), text)
 
 
+def _replace_outside_quotes(text: str, pattern: re.Pattern, replace) -> str:
+    """Apply a substitution only where the query is not inside a quoted phrase."""
+    bare = _outside_quotes(text)
+    out, last = [], 0
+    for match in pattern.finditer(bare):
+        out.append(text[last:match.start()])
+        out.append(replace(match))
+        last = match.end()
+    return "".join(out) + text[last:]
+
+
+def _check_date_part(text: str, part: str, column: int) -> None:
+    if not _PARTIAL_DATE.fullmatch(part):
+        raise QueryError(f"query {text!r}: bad date {part!r} at column {column} "
+                         f"(use YYYY, YYYY-MM or YYYY-MM-DD, ranges as date:[2021-05-01 TO 2021-05-31])")
+    try:
+        parse_day(part)
+    except QueryError as error:
+        raise QueryError(f"query {text!r}: {error} at column {column}") from None
+
+
 def check_syntax(text: str) -> None:
-    """Raise QueryError for unbalanced brackets or quotes, unknown fields and bad dates."""
+    """Raise QueryError for unbalanced or too deep brackets, unbalanced quotes, unknown fields and bad dates."""
     if text.count('"') % 2:
         raise QueryError(f"query {text!r}: unclosed quote at column {text.rfind(chr(34)) + 1}")
     bare = _outside_quotes(text)
@@ -52,6 +85,8 @@ def check_syntax(text: str) -> None:
     for column, char in enumerate(bare, start=1):
         if char in "([{":
             stack.append((char, column))
+            if len(stack) > MAX_DEPTH:
+                raise QueryError(f"query {text[:60]!r}…: brackets nested more than {MAX_DEPTH} deep at column {column}")
         elif char in pairs:
             if char == "]" and stack and stack[-1][0] == "{" or char == "}" and stack and stack[-1][0] == "[":
                 stack.pop()  # Whoosh allows mixed range brackets: [a TO b}
@@ -71,12 +106,51 @@ def check_syntax(text: str) -> None:
         if text[match.end():match.end() + 1] in ("", " "):
             raise QueryError(f"query {text!r}: field {match.group(1)!r} at column {match.start() + 1} has no value")
     for match in _DATE_VALUE.finditer(bare):
-        value = match.group(1).strip("[]{}")
-        for part in re.split(r"\s+to\s+", value, flags=re.I):
-            part = part.strip()
-            if part and not _PARTIAL_DATE.fullmatch(part):
-                raise QueryError(f"query {text!r}: bad date {part!r} at column {match.start() + 1} "
-                                 f"(use YYYY, YYYY-MM or YYYY-MM-DD, ranges as date:[2021-05-01 TO 2021-05-31])")
+        value = match.group(1)
+        ranged = _DATE_RANGE.match(value)
+        parts = _TO.split(ranged.group(2)) if ranged else [value]
+        if ranged and len(parts) != 2 or not any(p.strip() for p in parts):
+            raise QueryError(f"query {text!r}: a date range at column {match.start() + 1} needs a start, an end "
+                             f"or both: date:[2021-05-01 TO 2021-05-31], date:[2021-05 TO]")
+        for part in parts:
+            if part.strip():
+                _check_date_part(text, part.strip(), match.start() + 1)
+    for match in _FUZZY.finditer(bare):
+        if int(match.group(1)) > MAX_EDIT_DISTANCE:
+            raise QueryError(f"query {text!r}: fuzzy distance {match.group(1)} at column {match.start() + 1} is "
+                             f"more than {MAX_EDIT_DISTANCE} (word~1 or word~2)")
+    for match in _ONLY_WILDCARDS.finditer(bare):
+        raise QueryError(f"query {text!r}: {match.group()!r} at column {match.start() + 1} stands for every word; "
+                         f"give it some letters (oil*), or search for nothing to list every article")
+
+
+def prepare_query(text: str) -> str:
+    """The user's query, checked, in the form Whoosh's parser reads right.
+
+    Field names in any case (Title:cocoa), numbers with colons as text (15:01), date ranges without
+    the spaces Whoosh rejects ([ TO 2021]), and NOT NOT folded away (Whoosh's parser fails on it)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise QueryError(f"query {text[:60]!r}: character {exc.start + 1} is not valid Unicode "
+                         f"(a lone surrogate)") from None
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"query of {len(text):,} characters: at most {MAX_QUERY_CHARS:,}")
+    text = _replace_outside_quotes(text, _NUMBER_WITH_COLON, lambda m: f'"{m.group()}"')
+    check_syntax(text)
+    text = _replace_outside_quotes(text, _FIELD, lambda m: m.group(1).lower() + ":")
+
+    def canonical_date(match: re.Match) -> str:
+        ranged = _DATE_RANGE.match(match.group(1))
+        if not ranged:
+            return match.group()
+        start, end = (part.strip() for part in _TO.split(ranged.group(2)))
+        return f"date:{ranged.group(1)}{start}{' TO ' if start and end else ' TO' if start else 'TO '}{end}{ranged.group(3)}"
+
+    text = _replace_outside_quotes(text, _DATE_VALUE, canonical_date)
+    while _REPEATED_NOT.search(_outside_quotes(text)):
+        text = _replace_outside_quotes(text, _REPEATED_NOT, lambda m: "")
+    return text
 
 
 def make_parser(schema) -> MultifieldParser:
@@ -87,12 +161,30 @@ def make_parser(schema) -> MultifieldParser:
 
 
 def parse_query(text: str, parser: MultifieldParser) -> wq.Query:
-    """A Whoosh query for the user's text; the empty query matches every article."""
+    """A Whoosh query for the user's text; the empty query (or only stars) matches every article."""
     text = text.strip()
-    if not text or text == "*":
+    if not text.strip("*"):
         return wq.Every()
-    check_syntax(text)
-    return parser.parse(text)
+    prepared = prepare_query(text)
+    try:
+        return parser.parse(prepared)
+    except Exception as exc:  # Whoosh's parser raises what its nodes raise; the user gets one line
+        raise QueryError(f"query {text!r}: cannot be read ({type(exc).__name__}: {exc})") from None
+
+
+def expand_terms(q: wq.Query, reader) -> wq.Query:
+    """Wildcards, prefixes and fuzzy terms replaced by the OR of the words they stand for, read once
+    here and bounded, so no later step (matching, scoring, highlighting) expands them again."""
+    if isinstance(q, wq.MultiTerm) and not isinstance(q, wq.Every):
+        words = []
+        for _, btext in q.expanded_terms(reader):
+            words.append(wq.Term(q.fieldname, btext))
+            if len(words) > MAX_EXPANSIONS:
+                raise QueryError(f"{q} stands for more than {MAX_EXPANSIONS:,} words: make it more specific")
+        if not words:
+            return wq.NullQuery
+        return words[0] if len(words) == 1 else wq.Or(words, boost=q.boost)
+    return q.apply(lambda child: expand_terms(child, reader))
 
 
 def parse_day(value: str, end: bool = False) -> datetime:

@@ -104,3 +104,64 @@ def test_symlink_loops_dangling_links_and_pipes_are_one_line_each(tmp_path):
             assert any("loop.txt: cannot read: Too many levels of symbolic links" in line for line in errors)
             assert any("dangling.txt: cannot read: No such file" in line for line in errors)
     assert "1 added" in run_cli("index", str(folder), "--index", str(tmp_path / "again")).stderr
+
+
+@pytest.fixture(scope="module")
+def reuters_archive(reuters_index):
+    from dateline.search import Archive
+
+    with Archive(reuters_index) as archive:
+        yield archive
+
+
+@pytest.mark.parametrize("query, message", [
+    ("[1987 TO }", None), ("co\ufeffcoa oil", None), ("(" * 2000 + "oil" + ")" * 2000, "nested more than 32 deep"),
+    ("date:{ TO 1987-03-01]", None), ("NOT NOT NOT oil", None), ("15:01", None), ("ratio 3:1", None),
+    ("ایران؟", None), ("00;0", None), ("oil~999999999999999999999999999999", "fuzzy distance"),
+    ("?*", "stands for every word"), ("oil ***", "stands for every word"),
+    ("date:[1987-13-01 TO 1987-03-31]", "month must be in 1..12"), ("date:[TO]", "needs a start, an end or both"),
+    ("title:(oil", "unclosed '('"),
+])
+def test_hostile_queries_run_or_fail_in_one_line(reuters_index, query, message):
+    result = CliRunner().invoke(cli, ["search", "--index", str(reuters_index), "--facet", "place", "--", query])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    if message is None:
+        assert result.exit_code == 0, result.output
+    else:
+        assert result.exit_code == 2 and message in result.output
+        assert len(result.output.strip().splitlines()) == 1
+
+
+def test_field_names_in_any_case_mean_the_field(reuters_archive):
+    for field, value in (("place", "usa"), ("agency", "reuters"), ("title", "cocoa"), ("lang", "en")):
+        expected = reuters_archive.search(f"{field}:{value}").total
+        assert expected > 0
+        assert reuters_archive.search(f"{field.upper()}:{value}").total == expected
+        assert reuters_archive.search(f"{field.title()}:{value}").total == expected
+
+
+def test_open_date_ranges_and_nots(reuters_archive):
+    before = reuters_archive.search("date:{ TO 1987-03-01]").total
+    assert before == reuters_archive.search("", date_to="1987-03-01").total > 0
+    assert reuters_archive.search("NOT NOT NOT oil").total == reuters_archive.search("NOT oil").total
+    assert reuters_archive.search("NOT NOT oil").total == reuters_archive.search("oil").total
+
+
+def test_a_lone_surrogate_through_the_api_is_a_query_error(reuters_archive):
+    from dateline.errors import QueryError
+
+    with pytest.raises(QueryError, match="lone surrogate"):
+        reuters_archive.search("oil \ud800")
+
+
+def test_expansions_are_bounded_and_every_search_has_a_time_limit(reuters_index):
+    from dateline.errors import QueryError
+    from dateline.search import Archive
+
+    with Archive(reuters_index) as archive:
+        with pytest.raises(QueryError, match="stands for more than 4,096 words"):
+            archive.search("body:*e*")
+        assert archive.search("***").total == 20000, "only stars: every article, as the empty query"
+    with Archive(reuters_index, time_limit=0.0) as hurried:
+        with pytest.raises(QueryError, match="stopped after 0 s, its time limit"):
+            hurried.search("oil OR gas OR wheat")

@@ -121,9 +121,8 @@ def test_date_options_sort_and_pages(reuters_index):
 ])
 def test_numpy_ranking_is_whooshs_bm25f(archive, query):
     """Scores computed with numpy from posting blocks are the ones Whoosh's own exhaustive search gives."""
-    from dateline.search.query import parse_query
 
-    parsed = archive._resolve_terms(parse_query(query, archive._parser)).normalize()
+    parsed = archive.compile_query(query).normalize()
     theirs = archive.searcher.search(parsed, limit=None)
     ours = archive.search(query, limit=20)
     assert ours.total == len(theirs) > 0

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
 
 from dateline.corpus.article import Article
 from dateline.corpus.dates import parse_date
 from dateline.corpus.decode import decode_text
 from dateline.corpus.readers.html import article_from_html
 from dateline.errors import SourceError
+
+
+_DAMAGED_AT = re.compile(r"Offset: (\d+)")
 
 
 def _is_html_response(record) -> bool:
@@ -34,30 +38,40 @@ class WarcReader:
 
     def read(self, path: Path, data: bytes, ingested: datetime) -> Iterator[Article | SourceError]:
         source = str(path)
+        warnings = io.StringIO()  # warcio writes its warnings about damaged records to stderr
         records = ArchiveIterator(io.BytesIO(data))
         offset = 0
-        try:
-            for record in records:
-                if not _is_html_response(record):
-                    continue
-                content = record.content_stream().read()
-                offset = records.get_record_offset()  # known only once the record has been read
-                url = record.rec_headers.get_header("WARC-Target-URI")
-                missing = getattr(record.raw_stream, "limit", 0)
-                if missing:
-                    yield SourceError(source, f"truncated WARC: record ends {missing} bytes short", f"record at byte {offset} ({url})")
-                    return
-                try:
-                    page = decode_text(content, source)
-                    yield article_from_html(
-                        page, source, ingested, offset=offset, url=url,
-                        fetched=parse_date(record.rec_headers.get_header("WARC-Date")),
-                    )
-                except SourceError as error:
-                    yield SourceError(source, error.message, f"record at byte {offset} ({url})")
-        except (ArchiveLoadFailed, EOFError, OSError, ValueError) as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            yield SourceError(source, f"truncated or corrupt WARC: {reason}", f"after byte {offset}")
+        while True:
+            try:
+                with contextlib.redirect_stderr(warnings):
+                    record = next(records)
+                    if not _is_html_response(record):
+                        continue
+                    content = record.content_stream().read()
+                    offset = records.get_record_offset()  # known only once the record has been read
+            except StopIteration:
+                break
+            except Exception as exc:  # warcio raises whatever its parsers hit on malformed input
+                reason = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+                yield SourceError(source, f"truncated or corrupt WARC: {reason}", f"after byte {offset}")
+                return
+            url = record.rec_headers.get_header("WARC-Target-URI")
+            missing = getattr(record.raw_stream, "limit", 0)
+            if missing:
+                yield SourceError(source, f"truncated WARC: record ends {missing} bytes short", f"record at byte {offset} ({url})")
+                return
+            try:
+                page = decode_text(content, source)
+                yield article_from_html(
+                    page, source, ingested, offset=offset, url=url,
+                    fetched=parse_date(record.rec_headers.get_header("WARC-Date")),
+                )
+            except SourceError as error:
+                yield SourceError(source, error.message, f"record at byte {offset} ({url})")
+        damaged = _DAMAGED_AT.findall(warnings.getvalue())
+        if damaged:
+            yield SourceError(source, f"{len(damaged)} records not followed by a blank line (a wrong Content-Length?); "
+                              "read as far as possible", f"byte {damaged[0]}")
 
 
 READER = WarcReader()
