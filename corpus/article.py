@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from dateline.corpus.language import detect_language
+from dateline.corpus.language import detect_language, normalise_language
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,6 @@ def make_article(
         title_derived=not title,
         body=body,
         provenance=Provenance(source, offset, digest, ingested, fetched),
-        language=language or detect_language(f"{title}\n{body}"),
+        language=normalise_language(language) or detect_language(f"{title}\n{body}"),
         **fields,
     )

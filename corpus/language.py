@@ -1,14 +1,39 @@
-"""Language identification with py3langid, which ships its model and needs no network."""
+"""Languages: a source's own tag normalised to its BCP 47 language subtag, else identified from the text.
+
+Sources write languages every way (`fa-IR`, `FA`, `per`, `fas`, `Persian`, `fa_IR`); langcodes reads
+them all. The facet keeps the language subtag alone, so `--lang fa` finds Persian from Iran and
+Afghanistan alike. A value that is no language (junk, markup, a sentence) is unknown, never kept: it
+would end up as a page's `lang` and as the name of a Pagefind index.
+"""
 
 from __future__ import annotations
 
+import langcodes
 import py3langid
 
 _MIN_LETTERS = 20
+_MAX_TAG = 35  # the longest well-formed tags in use are far shorter
+
+
+def normalise_language(value: object) -> str | None:
+    """The language subtag of a tag or language name ('fa-IR', 'per', 'Persian' -> 'fa'), or None."""
+    if not isinstance(value, str) or not value.strip() or len(value.strip()) > _MAX_TAG:
+        return None
+    text = value.strip()
+    try:
+        language = langcodes.Language.get(text.replace("_", "-"), normalize=True)
+    except (langcodes.LanguageTagError, ValueError):
+        try:
+            language = langcodes.find(text)
+        except (LookupError, ValueError):
+            return None
+    if not language.is_valid() or not language.language or language.language in {"und", "zxx", "mul", "mis"}:
+        return None
+    return language.language
 
 
 def detect_language(text: str) -> str | None:
-    """An ISO 639-1 code, or None when the text is too short to tell."""
+    """An ISO 639-1 code identified by py3langid (model shipped, no network), or None when too short to tell."""
     sample = text[:2000]
     if sum(ch.isalpha() for ch in sample) < _MIN_LETTERS:
         return None

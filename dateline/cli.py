@@ -43,6 +43,11 @@ class _Commands(click.Group):
         except DatelineError as error:
             _report(error)
             ctx.exit(2)
+        except click.UsageError as error:  # click would print usage, a hint and the error on three lines
+            sub = error.ctx.command if error.ctx and error.ctx.command is not self else None
+            command = f"dateline {sub.name}" if sub else "dateline"
+            click.echo(f"error: {error.format_message()} (see: {command} --help)", err=True)
+            ctx.exit(2)
 
 
 @click.group(cls=_Commands)
@@ -259,18 +264,18 @@ def site(out, index_dir, query_options, queries_file, no_search) -> None:
     click.echo(report.summary(), err=True)
     index_page = Path(out).resolve() / "index.html"
     click.echo(f"Open {index_page.as_uri()} to browse; for search run: dateline serve {out}", err=True)
+    sys.exit(1 if report.search_error else 0)
 
 
 @cli.command()
 @click.argument("out", type=click.Path(file_okay=False, exists=True))
-@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port on 127.0.0.1 (0: any free port).")
 def serve(out: str, port: int) -> None:
     """Serve a built site on 127.0.0.1 so its Pagefind search works."""
-    import functools
-    import http.server
+    from dateline.search.site.serve import make_server
 
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=out)
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+    with make_server(out, port) as server:
         click.echo(f"Serving {out} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", err=True)
         try:
             server.serve_forever()

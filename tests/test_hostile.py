@@ -165,3 +165,103 @@ def test_expansions_are_bounded_and_every_search_has_a_time_limit(reuters_index)
     with Archive(reuters_index, time_limit=0.0) as hurried:
         with pytest.raises(QueryError, match="stopped after 0 s, its time limit"):
             hurried.search("oil OR gas OR wheat")
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("fa-IR", "fa"), ("FA", "fa"), ("per", "fa"), ("fas", "fa"), ("Persian", "fa"), ("fa_IR", "fa"),
+    ("EN-us", "en"), ("ar", "ar"), ("iw", "he"), ("<script>alert(1)</script>", None), ("x" * 180, None),
+    ("und", None), ("", None), (None, None), (7, None),
+])
+def test_languages_are_bcp47_language_subtags_or_unknown(value, expected):
+    from dateline.corpus.language import normalise_language
+
+    assert normalise_language(value) == expected
+
+
+def test_hostile_language_values_cannot_break_the_site_search(tmp_path):
+    records = [{"id": f"l{n}", "title": f"Budget vote {n}", "language": language,
+                "body": "Parliament passed the budget on Sunday, officials said in a statement to reporters."}
+               for n, language in enumerate(["<script>x</script>", "x" * 180, "fa-IR", "Persian", "EN"])]
+    corpus = tmp_path / "langs.jsonl"
+    corpus.write_text("\n".join(json.dumps(r) for r in records))
+    read = run_cli("read", str(corpus), check=True)
+    languages = [json.loads(line)["language"] for line in read.stdout.splitlines()]
+    assert languages[2:] == ["fa", "fa", "en"]
+    assert all(language in ("en", None) for language in languages[:2]), "junk is not a language: detected instead"
+    index, out = tmp_path / "index", tmp_path / "site"
+    run_cli("index", str(corpus), "--index", str(index), check=True)
+    built = run_cli("site", str(out), "--index", str(index))
+    assert built.returncode == 0 and "search index built" in built.stderr, built.stderr
+    assert (out / "pagefind" / "pagefind.js").exists()
+    persian = [p.read_text() for p in (out / "articles").iterdir() if 'lang="fa"' in p.read_text()]
+    assert len(persian) == 2 and all('dir="rtl"' in page for page in persian)
+
+
+def test_a_pagefind_failure_is_one_line_and_the_pages_stay(tmp_path):
+    corpus = tmp_path / "one.jsonl"
+    corpus.write_text(json.dumps({"title": "Budget", "body": "Parliament passed the budget on Sunday morning."}))
+    index, out = tmp_path / "index", tmp_path / "site"
+    run_cli("index", str(corpus), "--index", str(index), check=True)
+    stray = out / "notes" / "mine.html"  # a page of the user's own in the site folder, which Pagefind also reads
+    stray.parent.mkdir(parents=True)
+    stray.write_text(f'<html lang="{"x" * 180}"><body data-pagefind-body><p>notes</p></body></html>')
+    built = run_cli("site", str(out), "--index", str(index))
+    assert built.returncode == 1 and "Traceback" not in built.stderr
+    summary = [line for line in built.stderr.splitlines() if "pages written" in line]
+    assert len(summary) == 1 and "search index NOT built (pagefind failed: " in summary[0]
+    assert (out / "index.html").exists() and len(list((out / "articles").iterdir())) == 1
+
+
+@pytest.fixture
+def served_site(tmp_path):
+    """A small built site, with a symlink out of it, served by `dateline serve` in a real process."""
+    import re
+    import subprocess
+    import sys
+
+    corpus = tmp_path / "one.jsonl"
+    corpus.write_text(json.dumps({"title": "Budget", "body": "Parliament passed the budget on Sunday morning."}))
+    index, out = tmp_path / "index", tmp_path / "site"
+    run_cli("index", str(corpus), "--index", str(index), check=True)
+    run_cli("site", str(out), "--index", str(index), "--no-search", check=True)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the web")
+    (out / "leak.txt").symlink_to(secret)
+    (out / "leakdir").symlink_to(tmp_path)
+    process = subprocess.Popen([sys.executable, "-m", "dateline", "serve", str(out), "--port", "0"],
+                               stderr=subprocess.PIPE, text=True)
+    url = re.search(r"http://127\.0\.0\.1:\d+/", process.stderr.readline()).group()
+    yield url, out
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def _status(url: str) -> int:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_serve_serves_only_files_inside_the_site_and_lists_nothing(served_site):
+    url, out = served_site
+    assert _status(url + "index.html") == 200 and _status(url) == 200
+    article = next((out / "articles").iterdir()).name
+    assert _status(f"{url}articles/{article}") == 200
+    for path in ("articles/", "leak.txt", "leakdir/secret.txt", "leakdir/", "../secret.txt", "%2e%2e/secret.txt"):
+        assert _status(url + path) == 404, path
+
+
+def test_serve_on_a_busy_port_or_a_bad_one_is_one_line(served_site):
+    url, out = served_site
+    port = url.rsplit(":", 1)[1].strip("/")
+    for given in (port, "-1", "70000"):
+        result = run_cli("serve", str(out), "--port", given)
+        assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "cannot serve on 127.0.0.1:" in run_cli("serve", str(out), "--port", port).stderr
+    not_a_site = run_cli("serve", str(out / "articles"), "--port", "0")
+    assert not_a_site.returncode == 2 and "not a Dateline site" in not_a_site.stderr

@@ -119,7 +119,7 @@ def article_from_html(
         ingested=ingested,
         title=title,
         url=canonical,
-        language=language.split("-")[0].lower() if language else None,
+        language=language,
         agency=agency or trailer.agency or (dateline.agency if dateline else None),
         license=spdx_from_text(license_text),
         license_text=license_text,

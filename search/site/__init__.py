@@ -31,9 +31,12 @@ class SiteReport:
     written: int
     unchanged: int
     search_index: bool
+    search_error: str | None = None  # why Pagefind failed; the pages are written and browsable all the same
 
     def summary(self) -> str:
         search = "search index built" if self.search_index else "search index NOT built"
+        if self.search_error:
+            search += f" ({self.search_error}); browsing works, search does not"
         return f"{self.written} pages written, {self.unchanged} unchanged (skipped); {search}"
 
 
@@ -68,14 +71,18 @@ def build_site(archive: Archive, out: str | Path, queries: Mapping[str, str] | N
             renderer.render(page)
             if on_page:
                 on_page(renderer.written + renderer.unchanged)
-    built = run_pagefind(out) if search_index else False
-    return SiteReport(renderer.written, renderer.unchanged, built)
+    error = run_pagefind(out) if search_index else None
+    return SiteReport(renderer.written, renderer.unchanged, search_index and error is None, error)
 
 
-def run_pagefind(out: Path) -> bool:
-    """Pagefind (from the pagefind[bin] package) indexes the pages marked data-pagefind-body."""
+def run_pagefind(out: Path) -> str | None:
+    """Pagefind (from the pagefind[bin] package) indexes the pages marked data-pagefind-body; returns
+    None, or the line of its output that says why it failed."""
     result = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(out), "--silent"],
                             capture_output=True, text=True, preexec_fn=preexec_die_with_parent())
-    if result.returncode != 0:
-        raise DatelineError(f"pagefind failed on {out}: {(result.stderr or result.stdout).strip().splitlines()[-1:]}")
-    return True
+    if result.returncode == 0:
+        return None
+    lines = [line.strip() for line in (result.stderr + result.stdout).splitlines() if line.strip()]
+    reason = next((line for line in lines if "panicked" not in line and not line.startswith(("note:", "stack"))),
+                  f"exit status {result.returncode}")
+    return f"pagefind failed: {reason}"

@@ -16,7 +16,7 @@ from dateline.corpus.licenses import license_url
 from dateline.search.archive import Archive
 from dateline.search.facets import FacetCounts
 from dateline.search.site.render import (
-    PAGE_SIZE, Page, article_path, browse_path, direction, facet_index_path, hit_view, link_url, query_path, value_label,
+    PAGE_SIZE, Page, article_path, browse_path, direction, facet_index_path, hit_view, link_url, page_language, query_path, value_label,
 )
 
 BROWSE_FACETS = ("agency", "license", "year", "month", "dateline", "lang", "topic", "place")
@@ -156,7 +156,7 @@ class ArticlePages:
             copies = archive.reprints(group) if archive.reprint_size(group) > 1 else []
             page.data = {
                 "title": article["title"],
-                "lang": article["language"] or "und",
+                "lang": page_language(article["language"]),
                 "dir": direction(article["language"]),
                 "a": {**article, "year": year,
                       "published_label": published.replace("T", " ") if published else "unknown (the source gives no date)"},

@@ -13,6 +13,7 @@ from urllib.parse import quote, urlsplit
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from dateline.corpus.language import normalise_language
 from dateline.search.archive import Hit, marked_html
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur", "ps", "ckb", "yi", "dv", "sd", "ug"}
@@ -20,8 +21,13 @@ SITE_NAME = "Dateline archive"
 PAGE_SIZE = 50
 
 
+def page_language(language: str | None) -> str:
+    """A page's lang attribute: always a valid tag, even from an index older than normalise_language."""
+    return normalise_language(language) or "und"
+
+
 def direction(language: str | None) -> str:
-    return "rtl" if language in RTL_LANGUAGES else "ltr"
+    return "rtl" if page_language(language) in RTL_LANGUAGES else "ltr"
 
 
 def slug(value: str) -> str:
@@ -93,7 +99,7 @@ def hit_view(page: Page, hit: Hit) -> dict[str, Any]:
     return {
         "href": page.href(article_path(article["id"])),
         "title": article["title"],
-        "lang": article["language"] or "en",
+        "lang": page_language(article["language"]),
         "dir": direction(article["language"]),
         "date": (article["published"] or "date unknown")[:10],
         "agency": article["agency"] or "agency unknown",
