@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -92,6 +93,24 @@ def fuzz_sources(count: int, folder: Path) -> tuple[int, Counter, dict[str, str]
     return tried, failures, examples
 
 
+def peak_memory(path: Path) -> float:
+    """Peak resident memory (MB) of `dateline read PATH` as its own process (VmHWM of the child)."""
+    script = ("import resource, subprocess, sys; subprocess.run([sys.executable, '-m', 'dateline', 'read', sys.argv[1]],"
+              " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL);"
+              " print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True)
+    return int(out.stdout) / 1024
+
+
+def measure_memory(folder: Path) -> None:
+    """A single-line source too large to be an article is refused before it is parsed."""
+    sentence = "the ministry said on sunday that prices of oil and grain rose in the third quarter "
+    for name, megabytes in (("tiny.txt", 0.001), ("largest-article.txt", 15), ("single-line.txt", 100)):
+        path = folder / name
+        path.write_text("TEHRAN - " + sentence * int(megabytes * 2**20 / len(sentence)))
+        print(f"  dateline read, {megabytes:g} MB on one line: peak {peak_memory(path):.0f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--queries", type=int, default=2000)
@@ -119,6 +138,8 @@ def main() -> None:
               f"in {time.monotonic() - started:.0f} s")
         for kind, number in failures.most_common():
             print(f"  {number:5} {kind}   e.g. {examples[kind]}")
+        print("memory:")
+        measure_memory(mutations)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from dateline.corpus.language import detect_language, normalise_language
+from dateline.errors import SourceError
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,16 @@ class Article:
 
 
 _SPACE = re.compile(r"[ \t\u00a0]+")
+# The longest real news articles are well under a megabyte of text; parsing costs about twenty times
+# the source's size in memory, so one article (a file, a JSON line, a WARC record) has this bound.
+MAX_ARTICLE_BYTES = 16 * 1024 * 1024
+
+
+def check_article_size(size: int, source: str, location: str | None = None) -> None:
+    """Refuse a source too large to be one article before any work is done on it."""
+    if size > MAX_ARTICLE_BYTES:
+        raise SourceError(source, f"{size / 2**20:.0f} MB is more than one article can be "
+                                  f"(at most {MAX_ARTICLE_BYTES // 2**20} MB); not read", location)
 
 
 def normalise_body(paragraphs: list[str]) -> str:

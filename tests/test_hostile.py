@@ -265,3 +265,19 @@ def test_serve_on_a_busy_port_or_a_bad_one_is_one_line(served_site):
     assert "cannot serve on 127.0.0.1:" in run_cli("serve", str(out), "--port", port).stderr
     not_a_site = run_cli("serve", str(out / "articles"), "--port", "0")
     assert not_a_site.returncode == 2 and "not a Dateline site" in not_a_site.stderr
+
+
+def test_a_source_too_large_to_be_an_article_is_one_line_and_the_rest_is_read(tmp_path):
+    from dateline.corpus.article import MAX_ARTICLE_BYTES
+
+    huge = "prices rose " * (MAX_ARTICLE_BYTES // 12 + 1)
+    lines = [{"title": "Before", "body": "A normal article before the huge one."}, {"title": "Huge", "body": huge},
+             {"title": "After", "body": "A normal article after the huge one."}]
+    (tmp_path / "mixed.jsonl").write_text("\n".join(json.dumps(line) for line in lines))
+    (tmp_path / "huge.txt").write_text("TEHRAN - " + huge)
+    result = run_cli("read", str(tmp_path))
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert result.returncode == 1 and len(errors) == 2
+    assert any("mixed.jsonl:line 2: 16 MB is more than one article can be" in line for line in errors)
+    assert any("huge.txt: 16 MB is more than one article can be" in line for line in errors)
+    assert [json.loads(line)["title"] for line in result.stdout.splitlines()] == ["Before", "After"]

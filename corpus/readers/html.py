@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup, Tag
 from htmldate import find_date
 
 from dateline.corpus.agencies import normalise_agency
-from dateline.corpus.article import Article, make_article
+from dateline.corpus.article import Article, check_article_size, make_article
 from dateline.corpus.dates import parse_date
 from dateline.corpus.decode import decode_text
 from dateline.corpus.licenses import spdx_from_text
@@ -141,6 +141,7 @@ class HtmlReader:
 
     def read(self, path: Path, data: bytes, ingested: datetime) -> Iterator[Article | SourceError]:
         try:
+            check_article_size(len(data), str(path))
             yield article_from_html(decode_text(data, str(path)), str(path), ingested)
         except SourceError as error:
             yield error

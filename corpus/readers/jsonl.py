@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from dateline.corpus.agencies import normalise_agency
-from dateline.corpus.article import Article, make_article
+from dateline.corpus.article import Article, check_article_size, make_article
 from dateline.corpus.dates import parse_date
 from dateline.corpus.licenses import spdx_from_text
 from dateline.corpus.wire import parse_wire_copy
@@ -96,7 +96,11 @@ class JsonLinesReader:
             if not line.strip():
                 continue
             try:
+                check_article_size(len(line), str(path), f"line {number}")
                 record = json.loads(line.decode("utf-8"))
+            except SourceError as error:
+                yield error
+                continue
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
                 yield SourceError(str(path), f"malformed JSON: {exc}", f"line {number}")
                 continue

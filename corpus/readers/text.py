@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from dateline.corpus.article import Article, make_article
+from dateline.corpus.article import Article, check_article_size, make_article
 from dateline.corpus.decode import decode_text
 from dateline.corpus.readers.jsonl import given_fields
 from dateline.corpus.wire import parse_wire_copy
@@ -58,6 +58,7 @@ class TextReader:
 
     def read(self, path: Path, data: bytes, ingested: datetime) -> Iterator[Article | SourceError]:
         try:
+            check_article_size(len(data), str(path))
             text = decode_text(data, str(path))
             yield article_from_wire_text(text, str(path), ingested, read_sidecar(path))
         except SourceError as error:

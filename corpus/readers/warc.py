@@ -11,7 +11,7 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-from dateline.corpus.article import Article
+from dateline.corpus.article import Article, check_article_size
 from dateline.corpus.dates import parse_date
 from dateline.corpus.decode import decode_text
 from dateline.corpus.readers.html import article_from_html
@@ -61,6 +61,7 @@ class WarcReader:
                 yield SourceError(source, f"truncated WARC: record ends {missing} bytes short", f"record at byte {offset} ({url})")
                 return
             try:
+                check_article_size(len(content), source)
                 page = decode_text(content, source)
                 yield article_from_html(
                     page, source, ingested, offset=offset, url=url,
