@@ -11,6 +11,7 @@ import fnmatch
 import os
 import stat
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from dateline.corpus.article import Article, Provenance
 from dateline.corpus.readers import READERS, Item, reader_for
 from dateline.errors import SourceError
 
-__all__ = ["Article", "Provenance", "SourceError", "READERS", "read_file", "read_sources", "source_files"]
+__all__ = ["Article", "Provenance", "SourceError", "SourceFile", "READERS", "read_file", "read_sources", "source_files"]
 
 # Documentation beside a corpus is not part of it.
 DEFAULT_EXCLUDE = ("README*", "LICENSE*", "COPYING*", "CHANGELOG*", ".*")
@@ -33,7 +34,25 @@ def _is_sidecar(path: Path) -> bool:
     return path.suffix.lower() == ".json" and path.with_suffix(".txt").exists()
 
 
-def source_files(paths: Iterable[str | Path], exclude: Iterable[str] = DEFAULT_EXCLUDE) -> Iterator[Path | SourceError]:
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to read: its path as found under what was given (for messages and for reading), and
+    its name relative to the folder given, with that folder's own name (what articles record, so a
+    published page never shows where the archive lay on the machine that built it)."""
+
+    path: Path
+    name: str
+
+
+def _named(path: Path, root: Path | None) -> SourceFile:
+    if root is None:
+        return SourceFile(path, path.name)
+    relative = path.relative_to(root).as_posix()
+    folder = root.resolve().name
+    return SourceFile(path, f"{folder}/{relative}" if folder else relative)
+
+
+def source_files(paths: Iterable[str | Path], exclude: Iterable[str] = DEFAULT_EXCLUDE) -> Iterator[SourceFile | SourceError]:
     """Files to read, in a stable order. Files in folders no reader takes are passed over quietly;
     a file named on its own that no reader takes, a missing path, a broken or looping symlink and
     anything that is not a regular file (a named pipe would block a reader forever) are errors."""
@@ -51,13 +70,13 @@ def source_files(paths: Iterable[str | Path], exclude: Iterable[str] = DEFAULT_E
                     if problem:
                         yield SourceError(str(child), problem)
                     elif _takes(child):
-                        yield child
+                        yield _named(child, path)
         elif os.path.lexists(path):
             problem = _not_readable(path)
             if problem:
                 yield SourceError(str(path), problem)
             else:
-                yield path if _takes(path) else SourceError(str(path), "no reader for this kind of file")
+                yield _named(path, None) if _takes(path) else SourceError(str(path), "no reader for this kind of file")
         else:
             yield SourceError(str(path), "no such file or folder")
 
@@ -82,8 +101,9 @@ def _takes(path: Path) -> bool:
     return reader_for(path, head) is not None
 
 
-def read_file(path: Path, ingested: datetime | None = None) -> list[Item]:
-    """Every article in one file, with a SourceError for each part that could not be read."""
+def read_file(path: Path, ingested: datetime | None = None, name: str | None = None) -> list[Item]:
+    """Every article in one file, with a SourceError for each part that could not be read.
+    Articles record `name` as their source (default: the path as given)."""
     ingested = ingested or datetime.now(timezone.utc)
     try:
         data = path.read_bytes()
@@ -92,14 +112,18 @@ def read_file(path: Path, ingested: datetime | None = None) -> list[Item]:
     reader = reader_for(path, data[:_HEAD])
     if reader is None:
         return [SourceError(str(path), "no reader for this kind of file")]
-    return list(reader.read(path, data, ingested))
+    items = list(reader.read(path, data, ingested))
+    if name is None or name == str(path):
+        return items
+    return [replace(item, provenance=replace(item.provenance, source=name)) if isinstance(item, Article) else item
+            for item in items]
 
 
 def read_sources(paths: Iterable[str | Path], exclude: Iterable[str] = DEFAULT_EXCLUDE) -> Iterator[Item]:
     """Articles and errors from every source under the given paths."""
     ingested = datetime.now(timezone.utc)
-    for path in source_files(paths, exclude):
-        if isinstance(path, SourceError):
-            yield path
+    for source in source_files(paths, exclude):
+        if isinstance(source, SourceError):
+            yield source
         else:
-            yield from read_file(path, ingested)
+            yield from read_file(source.path, ingested, source.name)

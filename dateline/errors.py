@@ -7,13 +7,18 @@ class DatelineError(Exception):
     """Base of every error Dateline reports to a user as a one-line message."""
 
 
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
 class SourceError(DatelineError):
     """A source (file, line, record) that could not be read into an article."""
 
     def __init__(self, source: str, message: str, location: str | None = None):
+        # One line whatever a damaged source puts into a message: text from the source can hold newlines.
         self.source = source
-        self.location = location
-        self.message = message
+        self.location = _one_line(location) if location else location
+        self.message = _one_line(message)
         where = f"{source}:{location}" if location else source
         super().__init__(f"{where}: {message}")
 

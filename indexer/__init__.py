@@ -20,11 +20,11 @@ from pathlib import Path
 from whoosh.index import LockError
 
 from dateline.children import forks_die_with_parent
-from dateline.corpus import DEFAULT_EXCLUDE, Article, read_file, source_files
+from dateline.corpus import DEFAULT_EXCLUDE, Article, SourceFile, read_file, source_files
 from dateline.errors import ArchiveError, SourceError
 from dateline.indexer import whoosh_patches  # noqa: F401  (applied on import)
 from dateline.indexer.reprints import ReprintGroups, signature
-from dateline.indexer.schema import document_from_article
+from dateline.indexer.schema import document_from_article, document_key
 from dateline.indexer.store import DEFAULT_INDEX, create_or_open_index, open_index, record_checksums
 
 PROCS = 2
@@ -61,15 +61,12 @@ def file_signature(path: Path) -> str:
     return f"{path}|{stat.st_size}|{stat.st_mtime_ns}"
 
 
-def _read_for_index(path: Path) -> _ReadFile:
+def _read_for_index(source: SourceFile) -> _ReadFile:
     """Runs in a worker process: read one file and sign each article for reprint detection."""
-    items = read_file(path)
+    items = read_file(source.path, name=source.name)
     signatures = [signature(item.body) if isinstance(item, Article) else b"" for item in items]
+    path = source.path.resolve()
     return _ReadFile(str(path), file_signature(path), items, signatures)
-
-
-def _key(article: Article) -> str:
-    return f"{article.provenance.source}#{article.provenance.offset or 0}"
 
 
 def _existing_groups(ix) -> ReprintGroups:
@@ -108,14 +105,14 @@ def index_sources(
         with ix.reader() as reader:
             known = {term.decode() for term in reader.lexicon("source_sig")}
             indexed_sources = [term.decode() for term in reader.lexicon("source")]
-        todo: list[Path] = []
+        todo: list[SourceFile] = []
         for item in source_files(paths, exclude):
             if isinstance(item, SourceError):
                 skip(item)
-            elif file_signature(item.resolve()) in known:
+            elif file_signature(item.path.resolve()) in known:
                 report.files_skipped += 1
             else:
-                todo.append(item.resolve())
+                todo.append(item)
 
         writer = _writer(ix, index_dir, wait)
         try:
@@ -170,7 +167,7 @@ def _write_file(writer, ix, result: _ReadFile, groups: ReprintGroups, report: In
         if isinstance(item, SourceError):
             skip(item)
             continue
-        key = _key(item)
+        key = document_key(result.path, item)
         previous = old.pop(key, None)
         if previous is None:
             report.added += 1
@@ -179,7 +176,7 @@ def _write_file(writer, ix, result: _ReadFile, groups: ReprintGroups, report: In
         else:
             report.unchanged += 1
         group = groups.assign(key, packed, item.id)
-        writer.add_document(**document_from_article(item, result.sig, group, packed))
+        writer.add_document(**document_from_article(item, result.path, result.sig, group, packed))
         written += 1
     for key in old:
         groups.forget(key)

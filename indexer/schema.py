@@ -45,13 +45,20 @@ def build_schema() -> fields.Schema:
     )
 
 
-def document_from_article(article: Article, source_sig: str, reprint: str, minhash: bytes) -> dict:
-    """Pure: the index document for one article. Unknown dates are indexed as year/month 'unknown'."""
+def document_key(source_path: str, article: Article) -> str:
+    """What an update replaces: the article at this place of this file."""
+    return f"{source_path}#{article.provenance.offset or 0}"
+
+
+def document_from_article(article: Article, source_path: str, source_sig: str, reprint: str, minhash: bytes) -> dict:
+    """Pure: the index document for one article read from the file at source_path (absolute: what
+    updates and --prune go by; the article itself names the file relative to the folder indexed).
+    Unknown dates are indexed as year/month 'unknown'."""
     published = article.published
     document = {
-        "key": f"{article.provenance.source}#{article.provenance.offset or 0}",
+        "key": document_key(source_path, article),
         "id": article.id,
-        "source": article.provenance.source,
+        "source": source_path,
         "source_sig": source_sig,
         "checksum": article.provenance.checksum,
         "title": article.title,

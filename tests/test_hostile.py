@@ -281,3 +281,23 @@ def test_a_source_too_large_to_be_an_article_is_one_line_and_the_rest_is_read(tm
     assert any("mixed.jsonl:line 2: 16 MB is more than one article can be" in line for line in errors)
     assert any("huge.txt: 16 MB is more than one article can be" in line for line in errors)
     assert [json.loads(line)["title"] for line in result.stdout.splitlines()] == ["Before", "After"]
+
+
+def test_published_pages_never_show_the_builders_local_paths(tmp_path, reuters):
+    import shutil
+
+    folder = tmp_path / "private" / "archive"
+    folder.mkdir(parents=True)
+    shutil.copy(reuters / "reut2-007.sgm", folder)
+    shutil.copy(next(SEEDS.glob("*.txt")), folder)
+    index, out = tmp_path / "index", tmp_path / "site"
+    run_cli("index", str(folder.resolve()), "--index", str(index), check=True)
+    run_cli("site", str(out), "--index", str(index), "--no-search", check=True)
+    pages = list(out.rglob("*.html"))
+    assert len(pages) > 1000
+    leaking = [page for page in pages if str(tmp_path) in page.read_text()]
+    assert leaking == [], f"{len(leaking)} pages name {tmp_path}"
+    article = (out / "articles").iterdir().__next__().read_text()
+    assert "<code>archive/" in article, "provenance names the file within the folder indexed"
+    again = run_cli("index", str(folder.resolve()), "--index", str(index), check=True)
+    assert "0 added" in again.stderr and "2 unchanged files skipped" in again.stderr
