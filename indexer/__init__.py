@@ -17,8 +17,6 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh.index import LockError
-
 from dateline.children import forks_die_with_parent
 from dateline.corpus import DEFAULT_EXCLUDE, Article, SourceFile, read_file, source_files
 from dateline.errors import ArchiveError, SourceError
@@ -26,6 +24,7 @@ from dateline.indexer import whoosh_patches  # noqa: F401  (applied on import)
 from dateline.indexer.reprints import ReprintGroups, signature
 from dateline.indexer.schema import document_from_article, document_key
 from dateline.indexer.store import DEFAULT_INDEX, create_or_open_index, open_index, record_checksums
+from dateline.indexer.writer import WriteFailed, open_writer
 
 PROCS = 2
 __all__ = ["DEFAULT_INDEX", "IndexReport", "index_sources", "open_index"]
@@ -114,7 +113,7 @@ def index_sources(
             else:
                 todo.append(item)
 
-        writer = _writer(ix, index_dir, wait)
+        writer = open_writer(ix, index_dir, wait, PROCS)
         try:
             pending = 0
             if todo:
@@ -127,7 +126,7 @@ def index_sources(
                         if pending >= commit_every:
                             writer.commit()
                             record_checksums(index_dir)
-                            writer, pending = _writer(ix, index_dir, wait), 0
+                            writer, pending = open_writer(ix, index_dir, wait, PROCS), 0
                         if on_file:
                             on_file(done, len(todo), report)
             if prune:
@@ -140,20 +139,18 @@ def index_sources(
                 record_checksums(index_dir)
             else:
                 writer.cancel()
+        except OSError as exc:  # a full disk, a file-size limit, a folder made read-only
+            writer.cancel()
+            raise ArchiveError(f"{index_dir}: cannot write the index ({exc.strerror or exc}); "
+                               f"it keeps its last commit") from None
+        except WriteFailed as error:
+            writer.cancel()
+            raise ArchiveError(f"{index_dir}: cannot write the index ({error}); it keeps its last commit") from None
         except BaseException:
             writer.cancel()
             raise
         report.seconds = time.perf_counter() - started
         return report
-
-
-def _writer(ix, index_dir, wait: float):
-    try:
-        return ix.writer(timeout=wait, procs=PROCS, multisegment=True)
-    except LockError:
-        raise ArchiveError(
-            f"{index_dir}: another process is writing this index; waited {wait:g}s (try again, or --wait longer)"
-        ) from None
 
 
 def _write_file(writer, ix, result: _ReadFile, groups: ReprintGroups, report: IndexReport, skip) -> int:

@@ -106,3 +106,31 @@ def test_killed_site_build_leaves_no_process_and_rebuilds(tmp_path, small_reuter
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert len(list((out / "articles").glob("*.html"))) == ARTICLES
     assert not list(out.rglob("*.tmp")), "a killed build's temporary files are not left as pages"
+
+
+def _file_size_limit(limit: int):
+    """A child process that may write no file larger than `limit` bytes: a full disk, as the writer sees it."""
+    def apply() -> None:
+        import resource
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead of killing
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+@pytest.mark.slow
+def test_a_write_that_fails_is_one_line_and_loses_nothing_committed(tmp_path, small_reuters):
+    index = tmp_path / "index"
+    first = small_reuters / FILES[0]
+    run_cli("index", str(first), "--index", str(index), check=True)
+    assert _count(index) == 1000
+    first.write_bytes(first.read_bytes().replace(b"Reuter\n&#3;", b"Reuters\n&#3;", 5))  # an update
+    failed = subprocess.run([sys.executable, "-m", "dateline", "index", str(small_reuters), "--index", str(index)],
+                            preexec_fn=_file_size_limit(3_000_000), capture_output=True, text=True, timeout=300)
+    errors = [line for line in failed.stderr.splitlines() if line.startswith("error:")]
+    assert failed.returncode == 2 and "Traceback" not in failed.stderr, failed.stderr
+    assert len(errors) == 1 and "cannot write the index" in errors[0] and "keeps its last commit" in errors[0]
+    assert _count(index) == 1000, "the changed file's old articles are still there"
+    assert run_cli("check", "--index", str(index)).returncode == 0
+    resumed = run_cli("index", str(small_reuters), "--index", str(index))
+    assert resumed.returncode == 0 and _count(index) == ARTICLES

@@ -1,0 +1,103 @@
+"""Whoosh's multiprocessing writer, made to fail loudly instead of losing documents.
+
+MpWriter hands batches of documents to sub-writer processes. When one of them dies (a full disk,
+a file-size limit, the kernel's OOM killer), Whoosh's commit skips the result it never got
+(`except queue.Empty: pass`) and commits the rest: the run reports its articles added while the
+index lacks them, and a changed file's old articles are deleted all the same. And once every
+sub-writer is dead, the parent blocks for ever putting the next batch on a full queue.
+
+Here a sub-writer reports its failure in one line and exits 1; the parent never blocks on a
+queue nobody reads; and commit refuses to go on when any sub-writer failed, so the index keeps
+its last commit.
+"""
+
+from __future__ import annotations
+
+import queue
+import sys
+from multiprocessing import Queue
+from typing import Any
+
+from whoosh.index import LockError
+from whoosh.multiproc import MpWriter, SubWriterTask
+
+from dateline.errors import ArchiveError
+
+
+class WriteFailed(ArchiveError):
+    """A sub-writer could not write its part of the index."""
+
+
+class _SubWriter(SubWriterTask):
+    def __init__(self, *args: Any, errors: Queue) -> None:
+        super().__init__(*args)
+        self.errors = errors
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except BaseException as exc:  # reported to the parent in one line, not printed as a traceback
+            self.errors.put(f"{type(exc).__name__}: {exc}")
+            sys.exit(1)
+
+
+class _Jobs:
+    """The job queue as the parent uses it: a put that gives up when the sub-writers are gone."""
+
+    def __init__(self, jobs: Queue, writer: CheckedMpWriter) -> None:
+        self.jobs, self.writer = jobs, writer
+
+    def put(self, item: Any) -> None:
+        while True:
+            try:
+                self.jobs.put(item, timeout=1)
+                return
+            except queue.Full:
+                self.writer.check_tasks()
+
+
+class CheckedMpWriter(MpWriter):
+    def __init__(self, ix: Any, **kwargs: Any) -> None:
+        super().__init__(ix, **kwargs)
+        self.errors: Queue = Queue()
+        self._jobs = self.jobqueue
+        self.jobqueue = _Jobs(self._jobs, self)
+
+    def _new_task(self) -> _SubWriter:
+        task = _SubWriter(self.storage, self.indexname, self._jobs, self.resultqueue, self.subargs,
+                          self.multisegment, errors=self.errors)
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def check_tasks(self) -> None:
+        """Raise WriteFailed if a sub-writer has died."""
+        failed = [task for task in self.tasks if task.exitcode not in (None, 0)]
+        if not failed:
+            return
+        try:
+            reason = self.errors.get(timeout=1)
+        except queue.Empty:
+            reason = f"a writer process ended with status {failed[0].exitcode}"
+        raise WriteFailed(reason)
+
+    def _commit(self, mergetype: Any, optimize: Any, merge: Any) -> None:
+        # Whoosh's _commit does the same first steps, then commits whatever results arrived.
+        if self.docbuffer:
+            self._enqueue()
+        for task in self.tasks:
+            self.jobqueue.put(None)
+        for task in self.tasks:
+            task.join()
+        self.check_tasks()
+        super()._commit(mergetype, optimize, merge)
+
+
+def open_writer(ix: Any, index_dir: Any, wait: float, procs: int) -> CheckedMpWriter:
+    """A writer of the index, waiting `wait` seconds for another process that holds the lock."""
+    try:
+        return CheckedMpWriter(ix, procs=procs, multisegment=True, timeout=wait)
+    except LockError:
+        raise ArchiveError(
+            f"{index_dir}: another process is writing this index; waited {wait:g}s (try again, or --wait longer)"
+        ) from None
