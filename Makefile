@@ -26,4 +26,6 @@ tests/node_modules/axe-core: tests/package.json tests/package-lock.json
 	npm ci --prefix tests --no-audit --no-fund --silent
 
 test: install tests/node_modules/axe-core
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -n 2

@@ -26,9 +26,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from dateline.corpus import Article, read_file  # noqa: E402
-from dateline.errors import QueryError, SourceError  # noqa: E402
 from dateline.indexer import index_sources  # noqa: E402
 from dateline.search import Archive  # noqa: E402
+
+from dateline.errors import QueryError, SourceError  # noqa: E402
 from tests.conftest import SEEDS, SHARED  # noqa: E402
 from tests.fuzzing import mutated, queries  # noqa: E402
 from tests.test_fuzz import SAMPLES  # noqa: E402
@@ -95,7 +96,8 @@ def fuzz_sources(count: int, folder: Path) -> tuple[int, Counter, dict[str, str]
 
 def peak_memory(path: Path) -> float:
     """Peak resident memory (MB) of `dateline read PATH` as its own process (VmHWM of the child)."""
-    script = ("import resource, subprocess, sys; subprocess.run([sys.executable, '-m', 'dateline', 'read', sys.argv[1]],"
+    script = ("import resource, subprocess, sys;"
+              " subprocess.run([sys.executable, '-m', 'dateline', 'read', sys.argv[1]],"
               " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL);"
               " print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
     out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True)

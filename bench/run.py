@@ -123,9 +123,11 @@ def sqlite_queries(folder: Path):
         total = db.execute("SELECT count(*) FROM docs WHERE docs MATCH ?", (match,)).fetchone()[0]
         if kind == "3-facet":
             hits = "SELECT rowid FROM docs WHERE docs MATCH ?"
-            db.execute(f"SELECT agency, count(*) FROM meta WHERE rowid IN ({hits}) GROUP BY agency", (match,)).fetchall()
+            db.execute(f"SELECT agency, count(*) FROM meta WHERE rowid IN ({hits}) GROUP BY agency",
+                       (match,)).fetchall()
             db.execute(f"SELECT year, count(*) FROM meta WHERE rowid IN ({hits}) GROUP BY year", (match,)).fetchall()
-            db.execute(f"SELECT place, count(*) FROM places WHERE rowid IN ({hits}) GROUP BY place", (match,)).fetchall()
+            db.execute(f"SELECT place, count(*) FROM places WHERE rowid IN ({hits}) GROUP BY place",
+                       (match,)).fetchall()
         return total
     return run
 
@@ -266,7 +268,8 @@ def print_table(name: str, rows: list[dict], site: dict) -> None:
                   f"memory {base['peak_mb'] / row['peak_mb']:.2f}x"]
         ratios += [f"{k} p50 {base['latency'][k][0] / max(row['latency'][k][0], 1e-6):.1f}x" for k in kinds]
         print(f"Dateline/{row['engine']}: " + ", ".join(ratios))
-    print("(indexing: Dateline's rate over the peer's, below 1 = slower; size, memory, latency: above 1 = larger/slower)")
+    print("(indexing: Dateline's rate over the peer's, below 1 = slower; "
+          "size, memory, latency: above 1 = larger/slower)")
     print("hits per query: " + "; ".join(f"{r['engine']} {r['totals']}" for r in rows))
     print("first run of each query (cold caches), ms: " + "; ".join(
         f"{r['engine']} " + " / ".join(f"{r['first'][k]:.1f}" for k in kinds) for r in rows))
@@ -302,7 +305,8 @@ def main() -> None:
             sources = [str(reuters)]
         else:
             sources = [str(REUTERS)]
-        print_table("Reuters-21578" + (" (first 1,000)" if args.quick else ""), *bench_corpus("reuters", sources, work, repeats))
+        title = "Reuters-21578" + (" (first 1,000)" if args.quick else "")
+        print_table(title, *bench_corpus("reuters", sources, work, repeats))
         size = 2_000 if args.quick else args.generated
         generated = work / "generated" / "corpus.jsonl"
         generated.parent.mkdir()

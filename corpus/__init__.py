@@ -17,6 +17,7 @@ from pathlib import Path
 
 from dateline.corpus.article import Article, Provenance
 from dateline.corpus.readers import READERS, Item, reader_for
+
 from dateline.errors import SourceError
 
 __all__ = ["Article", "Provenance", "SourceError", "SourceFile", "READERS", "read_file", "read_sources", "source_files"]
@@ -52,7 +53,9 @@ def _named(path: Path, root: Path | None) -> SourceFile:
     return SourceFile(path, f"{folder}/{relative}" if folder else relative)
 
 
-def source_files(paths: Iterable[str | Path], exclude: Iterable[str] = DEFAULT_EXCLUDE) -> Iterator[SourceFile | SourceError]:
+def source_files(
+    paths: Iterable[str | Path], exclude: Iterable[str] = DEFAULT_EXCLUDE
+) -> Iterator[SourceFile | SourceError]:
     """Files to read, in a stable order. Files in folders no reader takes are passed over quietly;
     a file named on its own that no reader takes, a missing path, a broken or looping symlink and
     anything that is not a regular file (a named pipe would block a reader forever) are errors."""

@@ -17,14 +17,15 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dateline.children import forks_die_with_parent
 from dateline.corpus import DEFAULT_EXCLUDE, Article, SourceFile, read_file, source_files
-from dateline.errors import ArchiveError, SourceError
 from dateline.indexer import whoosh_patches  # noqa: F401  (applied on import)
 from dateline.indexer.reprints import ReprintGroups, signature
 from dateline.indexer.schema import document_from_article, document_key
 from dateline.indexer.store import DEFAULT_INDEX, create_or_open_index, open_index, record_checksums
 from dateline.indexer.writer import WriteFailed, open_writer
+
+from dateline.children import forks_die_with_parent
+from dateline.errors import ArchiveError, SourceError
 
 PROCS = 2
 __all__ = ["DEFAULT_INDEX", "IndexReport", "index_sources", "open_index"]
@@ -120,7 +121,10 @@ def index_sources(
                 groups = _existing_groups(ix)
                 workers = workers or os.cpu_count() or 1
                 with ProcessPoolExecutor(max_workers=workers) as pool:
-                    results = pool.map(_read_for_index, todo, chunksize=1) if workers > 1 else map(_read_for_index, todo)
+                    if workers > 1:
+                        results = pool.map(_read_for_index, todo, chunksize=1)
+                    else:
+                        results = map(_read_for_index, todo)
                     for done, result in enumerate(results, start=1):
                         pending += _write_file(writer, ix, result, groups, report, skip)
                         if pending >= commit_every:
@@ -160,7 +164,7 @@ def _write_file(writer, ix, result: _ReadFile, groups: ReprintGroups, report: In
         old = {fields["key"]: fields["checksum"] for fields in searcher.documents(source=result.path)}
     writer.delete_by_term("source", result.path)
     written = 0
-    for item, packed in zip(result.items, result.signatures):
+    for item, packed in zip(result.items, result.signatures, strict=True):
         if isinstance(item, SourceError):
             skip(item)
             continue

@@ -8,11 +8,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from dateline.indexer.schema import build_schema
 from whoosh import index
 from whoosh.index import EmptyIndexError, FileIndex
 
 from dateline.errors import ArchiveError
-from dateline.indexer.schema import build_schema
 
 INDEX_NAME = "dateline"
 DEFAULT_INDEX = "dateline-index"
@@ -53,7 +53,8 @@ def open_index(path: str | Path) -> FileIndex:
         raise ArchiveError(f"{path}: the index is corrupt ({exception_kind(exc)}: {exc}); rebuild it") from None
     missing = set(build_schema().names()) - set(ix.schema.names())
     if missing:
-        raise ArchiveError(f"{path}: index made by another Dateline version (missing fields {sorted(missing)}); rebuild it")
+        raise ArchiveError(f"{path}: index made by another Dateline version (missing fields {sorted(missing)}); "
+                           "rebuild it")
     return ix
 
 

@@ -60,8 +60,8 @@ class CheckedMpWriter(MpWriter):
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
         self.errors: Queue = Queue()
-        self._jobs = self.jobqueue
-        self.jobqueue = _Jobs(self._jobs, self)
+        self._jobs: Queue = self.jobqueue
+        self.jobqueue: Any = _Jobs(self._jobs, self)
 
     def _new_task(self) -> _SubWriter:
         task = _SubWriter(self.storage, self.indexname, self._jobs, self.resultqueue, self.subargs,
@@ -85,7 +85,7 @@ class CheckedMpWriter(MpWriter):
         # Whoosh's _commit does the same first steps, then commits whatever results arrived.
         if self.docbuffer:
             self._enqueue()
-        for task in self.tasks:
+        for _ in self.tasks:
             self.jobqueue.put(None)
         for task in self.tasks:
             task.join()

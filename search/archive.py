@@ -15,23 +15,24 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import numpy as np
-from whoosh import highlight, scoring
-from whoosh import query as wq
-
-from dateline.errors import ArchiveError, DatelineError, QueryError
 from dateline.indexer import whoosh_patches  # noqa: F401  (applied on import)
+from dateline.indexer.analysis import WORD
 from dateline.indexer.schema import UNKNOWN
 from dateline.indexer.store import DEFAULT_INDEX, check_index, corrupt_error, open_index
 from dateline.search.facets import FACETS, FacetCounts, FieldMap
 from dateline.search.masks import QueryArrays
-from dateline.indexer.analysis import WORD
 from dateline.search.query import TEXT_FIELDS, TEXT_NAMES, expand_terms, make_parser, parse_day, parse_query
+from whoosh import highlight, scoring
+from whoosh import query as wq
+
+from dateline.errors import DatelineError, QueryError
 
 SORTS = ("relevance", "newest", "oldest")
 # Tuned on Cranfield with bench/relevance.py (a grid of K1 0.8-2.0, B 0.5-0.9, title boost 1-3).
@@ -84,40 +85,35 @@ class ArchiveStats:
     last: datetime | None = None
 
 
-def _reading(method: F) -> F:
+@contextmanager
+def _damage_reported(path: Path) -> Iterator[None]:
     """Whoosh reports damaged index files with whatever parsing them raised (zlib.error, struct.error,
     UnpicklingError, MemoryError, ...). When a read fails, the files are checked against the digests
     taken at commit: changed files make it the one-line ArchiveError; otherwise it is a bug, raised."""
+    try:
+        yield
+    except DatelineError:
+        raise
+    except Exception as exc:
+        damaged = check_index(path).damaged
+        if not damaged:
+            raise
+        raise corrupt_error(path, damaged, exc) from None
 
-    def corrupt(archive: Archive, exc: Exception) -> ArchiveError | None:
-        damaged = check_index(archive.path).damaged
-        return corrupt_error(archive.path, damaged, exc) if damaged else None
 
+def _reading(method: F) -> F:
+    """An Archive method (or generator) that reads the index, with damage reported in one line."""
     if inspect.isgeneratorfunction(method):
         @functools.wraps(method)
         def generator(self: Archive, *args: Any, **kwargs: Any) -> Any:
-            try:
+            with _damage_reported(self.path):
                 yield from method(self, *args, **kwargs)
-            except DatelineError:
-                raise
-            except Exception as exc:
-                error = corrupt(self, exc)
-                if error is None:
-                    raise
-                raise error from None
         return cast(F, generator)
 
     @functools.wraps(method)
     def call(self: Archive, *args: Any, **kwargs: Any) -> Any:
-        try:
+        with _damage_reported(self.path):
             return method(self, *args, **kwargs)
-        except DatelineError:
-            raise
-        except Exception as exc:
-            error = corrupt(self, exc)
-            if error is None:
-                raise
-            raise error from None
     return cast(F, call)
 
 
@@ -356,7 +352,8 @@ class Archive:
                 if other != name:  # multi-select: a facet's own filter does not hide its other values
                     mask &= other_mask
             facet = FACETS[name]
-            facet_counts.append(facet.count(self.fieldmap(facet.field), mask, tuple(filters.get(name, ())), facet_limit))
+            selected = tuple(filters.get(name, ()))
+            facet_counts.append(facet.count(self.fieldmap(facet.field), mask, selected, facet_limit))
 
         docs = np.flatnonzero(final_mask)
         keys = -scores[docs] if scores is not None else self._date_keys(docs, newest=sort == "newest")
@@ -519,7 +516,7 @@ def _store(cache: Path, arrays: dict[str, np.ndarray], label: dict[str, str], st
     meta = json.dumps({"label": label, "digest": _arrays_digest(arrays)})
     try:
         tmp = cache.with_suffix(".tmp.npz")
-        np.savez(tmp, _meta=np.array(meta), **arrays)
+        np.savez(tmp, **cast(dict[str, Any], {"_meta": np.array(meta), **arrays}))
         tmp.replace(cache)
         for old in stale:
             if old != cache:

@@ -108,7 +108,7 @@ class QueryArrays:
             for leaf, offset in self.reader.leaf_readers():
                 if (fieldname, btext) in leaf:
                     for ids, _, values in _blocks(leaf.postings(fieldname, btext), values=True):
-                        for docnum, value in zip(ids, values):
+                        for docnum, value in zip(ids, values or (), strict=True):
                             found = decode_value(value)
                             docs.extend([docnum + offset] * len(found))
                             positions.extend(found)
@@ -247,7 +247,8 @@ class QueryArrays:
     def _walk(self, q: wq.Query) -> Scored:
         """Whoosh's own search over every match: exact for every query, and slow."""
         mask, score = np.zeros(self.size, dtype=bool), np.zeros(self.size)
-        collector = TimeLimitCollector(self.searcher.collector(limit=None), max(self._deadline - time.monotonic(), 0.01))
+        remaining = max(self._deadline - time.monotonic(), 0.01)
+        collector = TimeLimitCollector(self.searcher.collector(limit=None), remaining)
         try:
             self.searcher.search_with_collector(q, collector)
         except TimeLimit:

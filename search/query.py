@@ -145,7 +145,8 @@ def prepare_query(text: str) -> str:
         if not ranged:
             return match.group()
         start, end = (part.strip() for part in _TO.split(ranged.group(2)))
-        return f"date:{ranged.group(1)}{start}{' TO ' if start and end else ' TO' if start else 'TO '}{end}{ranged.group(3)}"
+        to = " TO " if start and end else " TO" if start else "TO "
+        return f"date:{ranged.group(1)}{start}{to}{end}{ranged.group(3)}"
 
     text = _replace_outside_quotes(text, _DATE_VALUE, canonical_date)
     while _REPEATED_NOT.search(_outside_quotes(text)):
@@ -192,14 +193,16 @@ def parse_day(value: str, end: bool = False) -> datetime:
     if not _PARTIAL_DATE.fullmatch(value.strip()):
         raise QueryError(f"bad date {value!r}: use YYYY, YYYY-MM or YYYY-MM-DD")
     parts = [int(p) for p in value.strip().split("-")]
-    year, month, day = parts[0], parts[1] if len(parts) > 1 else None, parts[2] if len(parts) > 2 else None
+    year = parts[0]
     try:
         if not end:
-            return datetime(year, month or 1, day or 1, tzinfo=timezone.utc)
-        if day:
-            return datetime(year, month, day, 23, 59, 59, tzinfo=timezone.utc)
-        if month:
-            following = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=timezone.utc)
+            month, day = (parts[1:] + [1, 1])[:2]
+            return datetime(year, month, day, tzinfo=timezone.utc)
+        if len(parts) == 3:
+            return datetime(year, parts[1], parts[2], 23, 59, 59, tzinfo=timezone.utc)
+        if len(parts) == 2:
+            datetime(year, parts[1], 1)  # a bad month is an error, not a following month
+            following = datetime(year + (parts[1] == 12), parts[1] % 12 + 1, 1, tzinfo=timezone.utc)
         else:
             following = datetime(year + 1, 1, 1, tzinfo=timezone.utc)
         return datetime.fromtimestamp(following.timestamp() - 1, tz=timezone.utc)

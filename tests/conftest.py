@@ -20,7 +20,9 @@ OUTPUT = Path(__file__).resolve().parent / "output"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-def run_cli(*args: str, cwd: Path | None = None, check: bool = False, timeout: float = 300) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, cwd: Path | None = None, check: bool = False, timeout: float = 300
+) -> subprocess.CompletedProcess:
     """Run the installed `dateline` command as a user would, in a subprocess (a hang fails the test)."""
     result = subprocess.run(
         [sys.executable, "-m", "dateline", *args],

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from dateline.corpus import read_file, read_sources
+from dateline.corpus.article import Article
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from dateline.corpus import read_file, read_sources
-from dateline.corpus.article import Article
 from dateline.errors import SourceError
 
 from .conftest import FIXTURES, SEEDS, run_cli

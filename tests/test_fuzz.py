@@ -15,14 +15,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
-from dateline.cli import cli
 from dateline.corpus import Article, read_file
-from dateline.errors import QueryError, SourceError
 from dateline.indexer import index_sources
 from dateline.search import Archive
+from hypothesis import HealthCheck, given, settings
+
+from dateline.cli import cli
+from dateline.errors import QueryError, SourceError
 
 from .conftest import SEEDS, SHARED
 from .fuzzing import mutated, queries

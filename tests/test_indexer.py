@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
-
-from dateline.errors import ArchiveError
 from dateline.indexer import index_sources
 from dateline.indexer.store import open_index
 from dateline.search import Archive
+
+from dateline.errors import ArchiveError
 
 from .conftest import SEEDS, run_cli
 

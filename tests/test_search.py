@@ -10,9 +10,9 @@ import re
 from collections import Counter
 
 import pytest
+from dateline.search import Archive
 
 from dateline.errors import QueryError
-from dateline.search import Archive
 
 from .conftest import run_cli
 

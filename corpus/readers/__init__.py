@@ -9,14 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeAlias
 
 from dateline.corpus.article import Article
+
 from dateline.errors import SourceError
 
 from . import html, jsonl, reuters, text, warc
 
-Item = Article | SourceError
+Item: TypeAlias = Article | SourceError
 
 
 class Reader(Protocol):

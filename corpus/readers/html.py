@@ -10,19 +10,20 @@ from pathlib import Path
 from typing import Any
 
 from bs4 import BeautifulSoup, Tag
-from htmldate import find_date
-
 from dateline.corpus.agencies import normalise_agency
 from dateline.corpus.article import Article, check_article_size, make_article
 from dateline.corpus.dates import parse_date
 from dateline.corpus.decode import decode_text
 from dateline.corpus.licenses import spdx_from_text
 from dateline.corpus.wire import split_dateline, split_trailer
+from htmldate import find_date
+
 from dateline.errors import SourceError
 
 _ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting"}
 _BOILERPLATE_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg"]
-_BOILERPLATE_NAMES = re.compile(r"nav|menu|footer|sidebar|comment|share|social|related|advert|promo|cookie|breadcrumb", re.I)
+_BOILERPLATE_NAMES = re.compile(
+    r"nav|menu|footer|sidebar|comment|share|social|related|advert|promo|cookie|breadcrumb", re.I)
 _TEXT_TAGS = ["p", "h2", "h3", "h4", "blockquote", "li"]
 
 
@@ -60,27 +61,30 @@ def _name(value: Any) -> str | None:
 def _meta(soup: BeautifulSoup, *keys: str) -> str | None:
     for key in keys:
         tag = soup.find("meta", attrs={"property": key}) or soup.find("meta", attrs={"name": key})
-        if isinstance(tag, Tag) and tag.get("content", "").strip():
-            return tag["content"].strip()
+        content = tag.get("content") if isinstance(tag, Tag) else None
+        if isinstance(content, str) and content.strip():
+            return content.strip()
     return None
 
 
 def _link(soup: BeautifulSoup, rel: str) -> str | None:
     tag = soup.find(["link", "a"], rel=rel)
-    return tag.get("href") if isinstance(tag, Tag) and tag.get("href") else None
+    href = tag.get("href") if isinstance(tag, Tag) else None
+    return href if isinstance(href, str) and href else None
 
 
 def _main_text(soup: BeautifulSoup) -> list[str]:
     """Paragraphs of the article proper, without navigation and boilerplate."""
     for tag in soup.find_all(_BOILERPLATE_TAGS):
         tag.decompose()
-    for tag in soup.find_all(attrs={"class": _BOILERPLATE_NAMES}) + soup.find_all(id=_BOILERPLATE_NAMES):
+    for tag in soup.find_all(class_=_BOILERPLATE_NAMES) + soup.find_all(id=_BOILERPLATE_NAMES):
         if tag.name not in {"html", "body", "article", "main"} and not tag.decomposed:
             tag.decompose()
-    root = soup.find("article") or soup.find("main") or soup.find(attrs={"itemprop": "articleBody"}) or soup.body or soup
+    root = soup.find("article") or soup.find("main") or soup.find(itemprop="articleBody") or soup.body or soup
     blocks = [" ".join(tag.get_text(" ").split()) for tag in root.find_all(_TEXT_TAGS) if not tag.find(_TEXT_TAGS)]
     blocks = [block for block in blocks if block]
-    return blocks or [line for line in (" ".join(l.split()) for l in root.get_text("\n").splitlines()) if line]
+    lines = (" ".join(text.split()) for text in root.get_text("\n").splitlines())
+    return blocks or [line for line in lines if line]
 
 
 def article_from_html(
@@ -105,7 +109,10 @@ def article_from_html(
     canonical = _link(soup, "canonical") or _name(ld.get("url")) or _meta(soup, "og:url") or url
     agency = normalise_agency(_name(ld.get("publisher")) or _meta(soup, "og:site_name"))
     body = ld.get("articleBody")
-    paragraphs = [p for p in re.split(r"\n\s*\n|\n", body)] if isinstance(body, str) and body.strip() else _main_text(soup)
+    if isinstance(body, str) and body.strip():
+        paragraphs = re.split(r"\n\s*\n|\n", body)
+    else:
+        paragraphs = _main_text(soup)
     if not paragraphs:
         raise SourceError(source, "no article text found in the HTML", f"byte {offset}" if offset else None)
     dateline, paragraphs[0] = split_dateline(paragraphs[0])

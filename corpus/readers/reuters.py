@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from dateline.corpus.article import Article, make_article
+
 from dateline.errors import SourceError
 
 LICENSE = "LicenseRef-Reuters-21578"

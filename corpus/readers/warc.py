@@ -9,14 +9,13 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from warcio.archiveiterator import ArchiveIterator
-
 from dateline.corpus.article import Article, check_article_size
 from dateline.corpus.dates import parse_date
 from dateline.corpus.decode import decode_text
 from dateline.corpus.readers.html import article_from_html
-from dateline.errors import SourceError
+from warcio.archiveiterator import ArchiveIterator
 
+from dateline.errors import SourceError
 
 _DAMAGED_AT = re.compile(r"Offset: (\d+)")
 
@@ -58,7 +57,8 @@ class WarcReader:
             url = record.rec_headers.get_header("WARC-Target-URI")
             missing = getattr(record.raw_stream, "limit", 0)
             if missing:
-                yield SourceError(source, f"truncated WARC: record ends {missing} bytes short", f"record at byte {offset} ({url})")
+                yield SourceError(source, f"truncated WARC: record ends {missing} bytes short",
+                                  f"record at byte {offset} ({url})")
                 return
             try:
                 check_article_size(len(content), source)

@@ -13,11 +13,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from dateline.children import preexec_die_with_parent
-from dateline.errors import DatelineError
 from dateline.search.archive import Archive
 from dateline.search.site.pages import PAGE_KINDS, SiteContext
 from dateline.search.site.render import Renderer, facet_index_path
+
+from dateline.children import preexec_die_with_parent
+from dateline.errors import DatelineError
 
 __all__ = ["SiteReport", "build_site", "parse_queries"]
 
@@ -59,7 +60,7 @@ def build_site(archive: Archive, out: str | Path, queries: Mapping[str, str] | N
     """Render every page kind into OUT, then let Pagefind index the article pages."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    for name, query in (queries or {}).items():
+    for query in (queries or {}).values():
         archive.search(query, limit=1)  # a malformed saved query fails before anything is written
     for stale in out.rglob("*.tmp"):  # left by a build that was killed mid-write
         stale.unlink()

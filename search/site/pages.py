@@ -9,15 +9,24 @@ import html
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from markupsafe import Markup
-
 from dateline.corpus.licenses import NAMES as LICENSE_NAMES
 from dateline.corpus.licenses import license_url
 from dateline.search.archive import Archive
 from dateline.search.facets import FacetCounts
 from dateline.search.site.render import (
-    PAGE_SIZE, Page, article_path, browse_path, direction, facet_index_path, hit_view, link_url, page_language, query_path, value_label,
+    PAGE_SIZE,
+    Page,
+    article_path,
+    browse_path,
+    direction,
+    facet_index_path,
+    hit_view,
+    link_url,
+    page_language,
+    query_path,
+    value_label,
 )
+from markupsafe import Markup
 
 BROWSE_FACETS = ("agency", "license", "year", "month", "dateline", "lang", "topic", "place")
 HOME_FACETS = ("agency", "license", "lang", "year", "dateline", "topic", "place")
@@ -119,8 +128,10 @@ class BrowsePages:
                         "hits": [hit_view(page, hit) for hit in hits],
                         "first_rank": (number - 1) * PAGE_SIZE + 1,
                         "pager": {"page": number, "pages": pages,
-                                  "previous": page.href(browse_path(name, value.value, number - 1)) if number > 1 else None,
-                                  "next": page.href(browse_path(name, value.value, number + 1)) if number < pages else None},
+                                  "previous": page.href(browse_path(name, value.value, number - 1))
+                                  if number > 1 else None,
+                                  "next": page.href(browse_path(name, value.value, number + 1))
+                                  if number < pages else None},
                     }
                     yield page
 
@@ -159,7 +170,8 @@ class ArticlePages:
                 "lang": page_language(article["language"]),
                 "dir": direction(article["language"]),
                 "a": {**article, "year": year,
-                      "published_label": published.replace("T", " ") if published else "unknown (the source gives no date)"},
+                      "published_label": published.replace("T", " ") if published
+                      else "unknown (the source gives no date)"},
                 "url_href": link_url(article["url"]),
                 "paragraphs": [p for p in article["body"].split("\n\n") if p],
                 "links": {name: page.href(browse_path(name, value or "unknown")) for name, value in (

@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
-
 from dateline.corpus.language import normalise_language
 from dateline.search.archive import Hit, marked_html
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur", "ps", "ckb", "yi", "dv", "sd", "ug"}
 SITE_NAME = "Dateline archive"
@@ -115,7 +114,8 @@ class Renderer:
     def __init__(self, out: Path, nav: list[tuple[str, str]]):
         self.out = out
         self.nav = nav
-        self.env = Environment(loader=PackageLoader("dateline.templates", "."),
+        self.loader = PackageLoader("dateline.templates", ".")
+        self.env = Environment(loader=self.loader,
                                autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
         self.written = 0
         self.unchanged = 0
@@ -138,5 +138,5 @@ class Renderer:
 
     def static(self, name: str) -> None:
         """Copy a static asset (the stylesheet) from the templates package."""
-        source = self.env.loader.get_source(self.env, name)[0]
+        source = self.loader.get_source(self.env, name)[0]
         self.write(name, source.encode("utf-8"))
