@@ -26,10 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from dateline.corpus import Article, read_file  # noqa: E402
+from dateline.errors import QueryError, SourceError  # noqa: E402
 from dateline.indexer import index_sources  # noqa: E402
 from dateline.search import Archive  # noqa: E402
-
-from dateline.errors import QueryError, SourceError  # noqa: E402
 from tests.conftest import SEEDS, SHARED  # noqa: E402
 from tests.fuzzing import mutated, queries  # noqa: E402
 from tests.test_fuzz import SAMPLES  # noqa: E402

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from dateline.corpus.article import Article, Provenance
 from dateline.corpus.readers import READERS, Item, reader_for
-
 from dateline.errors import SourceError
 
 __all__ = ["Article", "Provenance", "SourceError", "SourceFile", "READERS", "read_file", "read_sources", "source_files"]

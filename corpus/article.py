@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 from dateline.corpus.language import detect_language, normalise_language
-
 from dateline.errors import SourceError
 
 

@@ -17,15 +17,14 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dateline.children import forks_die_with_parent
 from dateline.corpus import DEFAULT_EXCLUDE, Article, SourceFile, read_file, source_files
+from dateline.errors import ArchiveError, SourceError
 from dateline.indexer import whoosh_patches  # noqa: F401  (applied on import)
 from dateline.indexer.reprints import ReprintGroups, signature
 from dateline.indexer.schema import document_from_article, document_key
 from dateline.indexer.store import DEFAULT_INDEX, create_or_open_index, open_index, record_checksums
 from dateline.indexer.writer import WriteFailed, open_writer
-
-from dateline.children import forks_die_with_parent
-from dateline.errors import ArchiveError, SourceError
 
 PROCS = 2
 __all__ = ["DEFAULT_INDEX", "IndexReport", "index_sources", "open_index"]

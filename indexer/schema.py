@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from datetime import timezone
 
+from whoosh import columns, fields
+
 from dateline.corpus.article import Article
 from dateline.indexer.analysis import news_analyzer
-from whoosh import columns, fields
 
 UNKNOWN = "unknown"
 

@@ -8,11 +8,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from dateline.indexer.schema import build_schema
 from whoosh import index
 from whoosh.index import EmptyIndexError, FileIndex
 
 from dateline.errors import ArchiveError
+from dateline.indexer.schema import build_schema
 
 INDEX_NAME = "dateline"
 DEFAULT_INDEX = "dateline-index"

@@ -22,6 +22,10 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import numpy as np
+from whoosh import highlight, scoring
+from whoosh import query as wq
+
+from dateline.errors import DatelineError, QueryError
 from dateline.indexer import whoosh_patches  # noqa: F401  (applied on import)
 from dateline.indexer.analysis import WORD
 from dateline.indexer.schema import UNKNOWN
@@ -29,10 +33,6 @@ from dateline.indexer.store import DEFAULT_INDEX, check_index, corrupt_error, op
 from dateline.search.facets import FACETS, FacetCounts, FieldMap
 from dateline.search.masks import QueryArrays
 from dateline.search.query import TEXT_FIELDS, TEXT_NAMES, expand_terms, make_parser, parse_day, parse_query
-from whoosh import highlight, scoring
-from whoosh import query as wq
-
-from dateline.errors import DatelineError, QueryError
 
 SORTS = ("relevance", "newest", "oldest")
 # Tuned on Cranfield with bench/relevance.py (a grid of K1 0.8-2.0, B 0.5-0.9, title boost 1-3).

@@ -8,11 +8,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from dateline.corpus import read_file, read_sources
-from dateline.corpus.article import Article
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from dateline.corpus import read_file, read_sources
+from dateline.corpus.article import Article
 from dateline.errors import SourceError
 
 from .conftest import FIXTURES, SEEDS, run_cli
@@ -93,6 +93,13 @@ def test_reuters_records(reuters):
     assert first.body.startswith("Showers continued throughout the week in the Bahia cocoa zone")
     assert "\n\n" in first.body, "paragraphs are kept"
     assert first.provenance.offset == (reuters / "reut2-000.sgm").read_bytes().index(b"<REUTERS")
+
+
+def test_reuters_dates_with_two_spaces_are_read(reuters):
+    found = articles(read_file(reuters / "reut2-000.sgm", NOW) + read_file(reuters / "reut2-001.sgm", NOW))
+    stamps = {article.published for article in found}
+    for stamp in ((3, 9, 15, 5), (3, 10, 16, 24), (3, 13, 4, 18)):  # <DATE>3-MAR-1987  09:15:05.40</DATE>
+        assert datetime(1987, *stamp, tzinfo=timezone.utc) in stamps
 
 
 def test_reuters_truncated_record_is_reported(tmp_path, reuters):

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from dateline.corpus import Article, read_file
-from dateline.indexer import index_sources
-from dateline.search import Archive
 from hypothesis import HealthCheck, given, settings
 
 from dateline.cli import cli
+from dateline.corpus import Article, read_file
 from dateline.errors import QueryError, SourceError
+from dateline.indexer import index_sources
+from dateline.search import Archive
 
 from .conftest import SEEDS, SHARED
 from .fuzzing import mutated, queries

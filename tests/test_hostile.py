@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from dateline.search.site.render import link_url
 
 from dateline.cli import cli
+from dateline.search.site.render import link_url
 
 from .conftest import SEEDS, run_cli
 
@@ -155,9 +155,8 @@ def test_a_lone_surrogate_through_the_api_is_a_query_error(reuters_archive):
 
 
 def test_expansions_are_bounded_and_every_search_has_a_time_limit(reuters_index):
-    from dateline.search import Archive
-
     from dateline.errors import QueryError
+    from dateline.search import Archive
 
     with Archive(reuters_index) as archive:
         with pytest.raises(QueryError, match="stands for more than 4,096 words"):

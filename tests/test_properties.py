@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-from dateline.corpus.readers import READERS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dateline.corpus.readers import READERS
 from dateline.errors import SourceError
 
 NOW = datetime(2026, 11, 24, tzinfo=timezone.utc)

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Protocol, TypeAlias
 
 from dateline.corpus.article import Article
-
 from dateline.errors import SourceError
 
 from . import html, jsonl, reuters, text, warc

@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from bs4 import BeautifulSoup, Tag
+from htmldate import find_date
+
 from dateline.corpus.agencies import normalise_agency
 from dateline.corpus.article import Article, check_article_size, make_article
 from dateline.corpus.dates import parse_date
 from dateline.corpus.decode import decode_text
 from dateline.corpus.licenses import spdx_from_text
 from dateline.corpus.wire import split_dateline, split_trailer
-from htmldate import find_date
-
 from dateline.errors import SourceError
 
 _ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting"}

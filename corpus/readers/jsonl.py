@@ -18,7 +18,6 @@ from dateline.corpus.article import Article, check_article_size, make_article
 from dateline.corpus.dates import parse_date
 from dateline.corpus.licenses import spdx_from_text
 from dateline.corpus.wire import parse_wire_copy
-
 from dateline.errors import SourceError
 
 

@@ -9,7 +9,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from dateline.corpus.article import Article, make_article
-
 from dateline.errors import SourceError
 
 LICENSE = "LicenseRef-Reuters-21578"
@@ -39,10 +38,10 @@ def _values(record: str, name: str) -> tuple[str, ...]:
 
 
 def parse_reuters_date(text: str | None) -> datetime | None:
-    """'26-FEB-1987 15:01:01.79' as UTC; a few records carry noise after the seconds."""
+    """'26-FEB-1987 15:01:01.79' as UTC; a few records carry noise after the seconds, or two spaces."""
     if not text:
         return None
-    match = re.search(r"(\d{1,2}-[A-Z]{3}-\d{4}) (\d{1,2}:\d{2}:\d{2})", text.upper())
+    match = re.search(r"(\d{1,2}-[A-Z]{3}-\d{4})\s+(\d{1,2}:\d{2}:\d{2})", text.upper())
     if not match:
         return None
     try:

@@ -13,7 +13,6 @@ from dateline.corpus.article import Article, check_article_size, make_article
 from dateline.corpus.decode import decode_text
 from dateline.corpus.readers.jsonl import given_fields
 from dateline.corpus.wire import parse_wire_copy
-
 from dateline.errors import SourceError
 
 # Three running words in lower case (or a script without case): what prose has and lists, tables do not.

@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+from warcio.archiveiterator import ArchiveIterator
+
 from dateline.corpus.article import Article, check_article_size
 from dateline.corpus.dates import parse_date
 from dateline.corpus.decode import decode_text
 from dateline.corpus.readers.html import article_from_html
-from warcio.archiveiterator import ArchiveIterator
-
 from dateline.errors import SourceError
 
 _DAMAGED_AT = re.compile(r"Offset: (\d+)")

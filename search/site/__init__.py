@@ -13,12 +13,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from dateline.children import preexec_die_with_parent
+from dateline.errors import DatelineError
 from dateline.search.archive import Archive
 from dateline.search.site.pages import PAGE_KINDS, SiteContext
 from dateline.search.site.render import Renderer, facet_index_path
-
-from dateline.children import preexec_die_with_parent
-from dateline.errors import DatelineError
 
 __all__ = ["SiteReport", "build_site", "parse_queries"]
 

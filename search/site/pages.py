@@ -9,6 +9,8 @@ import html
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from markupsafe import Markup
+
 from dateline.corpus.licenses import NAMES as LICENSE_NAMES
 from dateline.corpus.licenses import license_url
 from dateline.search.archive import Archive
@@ -26,7 +28,6 @@ from dateline.search.site.render import (
     query_path,
     value_label,
 )
-from markupsafe import Markup
 
 BROWSE_FACETS = ("agency", "license", "year", "month", "dateline", "lang", "topic", "place")
 HOME_FACETS = ("agency", "license", "lang", "year", "dateline", "topic", "place")

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from dateline.corpus.language import normalise_language
-from dateline.search.archive import Hit, marked_html
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
+
+from dateline.corpus.language import normalise_language
+from dateline.search.archive import Hit, marked_html
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur", "ps", "ckb", "yi", "dv", "sd", "ug"}
 SITE_NAME = "Dateline archive"
