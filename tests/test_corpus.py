@@ -98,8 +98,8 @@ def test_reuters_records(reuters):
 def test_reuters_dates_with_two_spaces_are_read(reuters):
     found = articles(read_file(reuters / "reut2-000.sgm", NOW) + read_file(reuters / "reut2-001.sgm", NOW))
     stamps = {article.published for article in found}
-    for stamp in ((3, 9, 15, 5), (3, 10, 16, 24), (3, 13, 4, 18)):  # <DATE>3-MAR-1987  09:15:05.40</DATE>
-        assert datetime(1987, *stamp, tzinfo=timezone.utc) in stamps
+    for clock in ((9, 15, 5), (10, 16, 24), (13, 4, 18)):  # <DATE>3-MAR-1987  09:15:05.40</DATE>
+        assert datetime(1987, 3, 3, *clock, tzinfo=timezone.utc) in stamps
 
 
 def test_reuters_truncated_record_is_reported(tmp_path, reuters):
