@@ -17,9 +17,11 @@ from pathlib import Path
 
 from dateline.corpus.article import Article, Provenance
 from dateline.corpus.readers import READERS, Item, reader_for
+from dateline.corpus.records import DEFAULT_MAPPING, FieldMapping
 from dateline.errors import SourceError
 
-__all__ = ["Article", "Provenance", "SourceError", "SourceFile", "READERS", "read_file", "read_sources", "source_files"]
+__all__ = ["Article", "FieldMapping", "Provenance", "SourceError", "SourceFile", "READERS", "read_file",
+           "read_sources", "source_files"]
 
 # Documentation beside a corpus is not part of it.
 DEFAULT_EXCLUDE = ("README*", "LICENSE*", "COPYING*", "CHANGELOG*", ".*")
@@ -103,7 +105,8 @@ def _takes(path: Path) -> bool:
     return reader_for(path, head) is not None
 
 
-def read_file(path: Path, ingested: datetime | None = None, name: str | None = None) -> list[Item]:
+def read_file(path: Path, ingested: datetime | None = None, name: str | None = None,
+              mapping: FieldMapping = DEFAULT_MAPPING) -> list[Item]:
     """Every article in one file, with a SourceError for each part that could not be read.
     Articles record `name` as their source (default: the path as given)."""
     ingested = ingested or datetime.now(timezone.utc)
@@ -114,18 +117,19 @@ def read_file(path: Path, ingested: datetime | None = None, name: str | None = N
     reader = reader_for(path, data[:_HEAD])
     if reader is None:
         return [SourceError(str(path), "no reader for this kind of file")]
-    items = list(reader.read(path, data, ingested))
+    items = list(reader.read(path, data, ingested, mapping))
     if name is None or name == str(path):
         return items
     return [replace(item, provenance=replace(item.provenance, source=name)) if isinstance(item, Article) else item
             for item in items]
 
 
-def read_sources(paths: Iterable[str | Path], exclude: Iterable[str] = DEFAULT_EXCLUDE) -> Iterator[Item]:
+def read_sources(paths: Iterable[str | Path], exclude: Iterable[str] = DEFAULT_EXCLUDE,
+                 mapping: FieldMapping = DEFAULT_MAPPING) -> Iterator[Item]:
     """Articles and errors from every source under the given paths."""
     ingested = datetime.now(timezone.utc)
     for source in source_files(paths, exclude):
         if isinstance(source, SourceError):
             yield source
         else:
-            yield from read_file(source.path, ingested, source.name)
+            yield from read_file(source.path, ingested, source.name, mapping)

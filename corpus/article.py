@@ -44,6 +44,8 @@ class Article:
     topics: tuple[str, ...] = field(default_factory=tuple)
     places: tuple[str, ...] = field(default_factory=tuple)
     people: tuple[str, ...] = field(default_factory=tuple)
+    lead: str | None = None                                   # a standfirst or abstract, kept apart from the body
+    extra: dict[str, Any] = field(default_factory=dict)      # a record's fields that map to no article field
 
     @property
     def paragraphs(self) -> list[str]:
@@ -107,19 +109,22 @@ def make_article(
     fetched: datetime | None = None,
     identity: str | None = None,
     language: str | None = None,
+    lead: str | None = None,
     **fields: Any,
 ) -> Article:
     """Assemble an Article, filling what can be derived (id, checksum, title, language) and nothing more."""
     body = normalise_body(paragraphs)
     digest = checksum(body)
     title = _SPACE.sub(" ", title or "").strip()
+    lead = _SPACE.sub(" ", lead or "").strip() or None
     url = fields.get("url")
     return Article(
         id=article_id(identity or url or digest),
-        title=title or derive_title(body),
+        title=title or derive_title(lead or body),
         title_derived=not title,
         body=body,
         provenance=Provenance(source, offset, digest, ingested, fetched),
-        language=normalise_language(language) or detect_language(f"{title}\n{body}"),
+        language=normalise_language(language) or detect_language(f"{title}\n{lead or ''}\n{body}"),
+        lead=lead,
         **fields,
     )

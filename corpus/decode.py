@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import charset_normalizer
 
+from dateline.corpus.script import ARABIC_SCRIPT
 from dateline.errors import SourceError
 
 _CONTROL = set(range(0, 9)) | {11} | set(range(14, 32))
@@ -18,6 +21,22 @@ def looks_binary(data: bytes) -> bool:
     return bool(head) and controls / len(head) > 0.05
 
 
+# Legacy code pages of Persian and Arabic sites. charset-normalizer read Windows-1256 Persian as
+# mac_cyrillic; a Cyrillic text decoded as Windows-1256 gives Arabic letters too, but not words.
+ARABIC_CODEPAGES = ("cp1256", "iso8859_6")
+_ARABIC_SCRIPT_WORDS = re.compile(
+    r"(?<!\S)(?:و|در|به|از|که|كه|را|این|اين|با|است|برای|براي|في|من|على|إلى|الى|أن|عن|مع|هذا)(?!\S)")
+
+
+def reads_as_arabic_script(text: str) -> bool:
+    """Text in Persian or Arabic: its letters are Arabic script and its common words are there."""
+    sample = text[:20_000]
+    letters = [ch for ch in sample if ord(ch) > 127 and ch.isalpha()]
+    if not letters or sum(1 for ch in letters if ARABIC_SCRIPT.match(ch)) < 0.9 * len(letters):
+        return False
+    return len(_ARABIC_SCRIPT_WORDS.findall(sample)) >= min(3, max(1, len(sample.split()) // 20))
+
+
 def decode_text(data: bytes, source: str) -> str:
     """Decode a text source, or raise SourceError naming it."""
     if not data.strip():
@@ -30,6 +49,13 @@ def decode_text(data: bytes, source: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    for codepage in ARABIC_CODEPAGES:
+        try:
+            text = data.decode(codepage)
+        except UnicodeDecodeError:
+            continue
+        if reads_as_arabic_script(text):
+            return text
     best = charset_normalizer.from_bytes(data).best()
     if best is None or best.encoding is None:
         raise SourceError(source, "cannot detect the text encoding")

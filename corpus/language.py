@@ -12,6 +12,10 @@ import langcodes
 import py3langid
 
 _MIN_LETTERS = 20
+# Older Persian sites write Arabic yeh and kaf; classified as written, 38 of 600 Fars News articles
+# came out Arabic, Egyptian Arabic or Pashto. With Persian's own forms all 600 are Persian, and
+# Arabic text stays Arabic (its words, articles and teh marbuta say so).
+_PERSIAN_FORMS = str.maketrans({"\u064a": "\u06cc", "\u0643": "\u06a9"})
 _MAX_TAG = 35  # the longest well-formed tags in use are far shorter
 
 
@@ -37,5 +41,5 @@ def detect_language(text: str) -> str | None:
     sample = text[:2000]
     if sum(ch.isalpha() for ch in sample) < _MIN_LETTERS:
         return None
-    code, _score = py3langid.classify(sample)
+    code, _score = py3langid.classify(sample.translate(_PERSIAN_FORMS))
     return code

@@ -13,14 +13,13 @@ from typing import Any
 from dateline.corpus.agencies import normalise_agency
 from dateline.corpus.licenses import spdx_from_text
 
-_DASH = r"(?:—|–|--|-|―)"
 # TEHRAN—   TEHRAN -   TEHRAN, May 12 (MNA) --   NEW YORK, Feb 26 -   RIO DE JANEIRO (Reuters) -
 _DATELINE = re.compile(
-    rf"""^\s*
-    (?P<place>[A-Z][A-Z.'’\- ]{{1,40}}?[A-Z.])          # place, in capitals
-    (?:\s*,\s*(?P<when>[A-Z][a-z]{{2,8}}\.?\s+\d{{1,2}}))?   # optional month and day
-    (?:\s*\((?P<agency>[^()\n]{{1,40}})\))?                # optional agency code
-    \s*{_DASH}\s*""",
+    r"""^\s*
+    (?P<place>[A-Z][A-Z.'’\- ]{1,40}?[A-Z.])          # place, in capitals
+    (?:\s*,\s*(?P<when>[A-Z][a-z]{2,8}\.?\s+\d{1,2}))?   # optional month and day
+    (?:\s*\((?P<agency>[^()\n]{1,40})\))?                # optional agency code
+    (?:\s*(?:—|–|―|--)\s*|\s+-\s*|\s*-\s+)           # a dash; a bare hyphen (HIV-1, CRISPR-Cas) is none""",
     re.X,
 )
 _INITIALS_RE = r"(?P<initials>[A-Z]{2,4}(?:/[A-Z]{2,4})+)"
@@ -89,7 +88,13 @@ def split_crosshead(segment: str) -> list[str]:
     return [segment]
 
 
-def _lines_to_paragraphs(text: str) -> list[str]:
+def looks_like_wire_copy(text: str) -> bool:
+    """Text that opens with a dateline: only then do wire conventions (dateline, initials, license
+    sentence) apply to a record's body; an abstract's closing copyright line is text, not a trailer."""
+    return split_dateline(text.strip())[0] is not None
+
+
+def line_paragraphs(text: str) -> list[str]:
     """Rejoin hard-wrapped lines; a blank line, an indented line or a line ending a sentence breaks."""
     paragraphs: list[str] = []
     current: list[str] = []
@@ -109,7 +114,7 @@ def _lines_to_paragraphs(text: str) -> list[str]:
 def wire_paragraphs(text: str) -> list[str]:
     """Paragraphs of wire copy: line structure, runs of two or more spaces, and crossheads all break."""
     paragraphs: list[str] = []
-    for line in _lines_to_paragraphs(text):
+    for line in line_paragraphs(text):
         for segment in re.split(r"[ \t\u00a0]{2,}", line):
             if segment.strip():
                 paragraphs.extend(split_crosshead(segment.strip()))

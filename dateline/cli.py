@@ -8,11 +8,12 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
 
-from dateline.corpus import DEFAULT_EXCLUDE, read_sources
+from dateline.corpus import DEFAULT_EXCLUDE, FieldMapping, read_sources
 from dateline.errors import DatelineError, SourceError
 from dateline.indexer.store import DEFAULT_INDEX
 
@@ -56,17 +57,38 @@ def cli() -> None:
     """Dateline: find, count, compare and publish what is in a news archive."""
 
 
+def field_options(command: Any) -> Any:
+    """--field and --fields: how a record's own field names map to the article's."""
+    command = click.option("--fields", "fields_file", type=click.Path(dir_okay=False), metavar="FILE",
+                           help="A file of ARTICLE_FIELD=SOURCE_FIELD lines.")(command)
+    return click.option("--field", "field_specs", multiple=True, metavar="ARTICLE_FIELD=SOURCE_FIELD",
+                        help="Where a record keeps an article field, e.g. body=story_text (repeatable).")(command)
+
+
+def _mapping(field_specs: tuple[str, ...], fields_file: str | None) -> FieldMapping:
+    specs = FieldMapping.parse(field_specs)
+    if not fields_file:
+        return specs
+    try:
+        lines = Path(fields_file).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DatelineError(f"{fields_file}: cannot read the field mapping ({exc})") from None
+    return FieldMapping(FieldMapping.parse(lines, fields_file).given + specs.given)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["auto", "jsonl", "table"]), default="auto",
               help="JSON Lines, or a short table; auto picks the table on a terminal.")
 @click.option("--exclude", multiple=True, metavar="GLOB",
               help=f"File names to pass over (repeatable). Default: {' '.join(DEFAULT_EXCLUDE)}")
-def read(paths: tuple[str, ...], fmt: str, exclude: tuple[str, ...]) -> None:
+@field_options
+def read(paths: tuple[str, ...], fmt: str, exclude: tuple[str, ...], field_specs: tuple[str, ...],
+         fields_file: str | None) -> None:
     """Read sources and print the articles understood, one JSON object a line."""
     table = fmt == "table" or (fmt == "auto" and _on_terminal())
     articles = skipped = 0
-    for item in read_sources(paths, exclude or DEFAULT_EXCLUDE):
+    for item in read_sources(paths, exclude or DEFAULT_EXCLUDE, _mapping(field_specs, fields_file)):
         if isinstance(item, SourceError):
             skipped += 1
             _report(item)
@@ -104,10 +126,12 @@ def _progress(unit: str, desc: str) -> Iterator[Any]:
 @click.option("--workers", type=int, default=None, help="Reader processes (default: one per core).")
 @click.option("--wait", type=float, default=10.0, show_default=True,
               help="Seconds to wait for another process writing the same index.")
-def index(sources, index_dir, prune, exclude, workers, wait) -> None:
+@field_options
+def index(sources, index_dir, prune, exclude, workers, wait, field_specs, fields_file) -> None:
     """Read SOURCES and add, update (and with --prune remove) their articles in the index."""
     from dateline.indexer import index_sources
 
+    mapping = _mapping(field_specs, fields_file)
     with _progress(unit="file", desc="indexing") as progress:
         def on_file(done: int, total: int, report) -> None:
             articles = report.added + report.updated + report.unchanged
@@ -119,7 +143,7 @@ def index(sources, index_dir, prune, exclude, workers, wait) -> None:
                 click.echo(f"indexed {done}/{total} files, {articles} articles", err=True)
 
         report = index_sources(sources, index_dir, prune=prune, exclude=exclude or DEFAULT_EXCLUDE,
-                               workers=workers, wait=wait, on_file=on_file, on_error=_report)
+                               workers=workers, wait=wait, on_file=on_file, on_error=_report, mapping=mapping)
     click.echo(report.summary(), err=True)
     sys.exit(1 if report.errors else 0)
 

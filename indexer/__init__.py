@@ -10,6 +10,7 @@ happen at file boundaries, so a killed run leaves the last committed state and a
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from dateline.children import forks_die_with_parent
 from dateline.corpus import DEFAULT_EXCLUDE, Article, SourceFile, read_file, source_files
+from dateline.corpus.records import DEFAULT_MAPPING, FieldMapping
 from dateline.errors import ArchiveError, SourceError
 from dateline.indexer import whoosh_patches  # noqa: F401  (applied on import)
 from dateline.indexer.reprints import ReprintGroups, signature
@@ -55,17 +57,19 @@ class _ReadFile:
     signatures: list[bytes]
 
 
-def file_signature(path: Path) -> str:
+def file_signature(path: Path, mapping: FieldMapping = DEFAULT_MAPPING) -> str:
+    """Path, size and modification time (and a field mapping other than the default): a file whose
+    signature is in the index is not read again."""
     stat = path.stat()
-    return f"{path}|{stat.st_size}|{stat.st_mtime_ns}"
+    return f"{path}|{stat.st_size}|{stat.st_mtime_ns}" + (f"|{mapping.key}" if mapping.key else "")
 
 
-def _read_for_index(source: SourceFile) -> _ReadFile:
+def _read_for_index(source: SourceFile, mapping: FieldMapping) -> _ReadFile:
     """Runs in a worker process: read one file and sign each article for reprint detection."""
-    items = read_file(source.path, name=source.name)
+    items = read_file(source.path, name=source.name, mapping=mapping)
     signatures = [signature(item.body) if isinstance(item, Article) else b"" for item in items]
     path = source.path.resolve()
-    return _ReadFile(str(path), file_signature(path), items, signatures)
+    return _ReadFile(str(path), file_signature(path, mapping), items, signatures)
 
 
 def _existing_groups(ix) -> ReprintGroups:
@@ -89,6 +93,7 @@ def index_sources(
     commit_every: int = int(os.environ.get("DATELINE_COMMIT_EVERY", 5000)),
     on_file: Callable[[int, int, IndexReport], None] | None = None,
     on_error: Callable[[SourceError], None] | None = None,
+    mapping: FieldMapping = DEFAULT_MAPPING,
 ) -> IndexReport:
     """Index every source under the given paths; see the module docstring for the guarantees."""
     with forks_die_with_parent():
@@ -108,7 +113,7 @@ def index_sources(
         for item in source_files(paths, exclude):
             if isinstance(item, SourceError):
                 skip(item)
-            elif file_signature(item.path.resolve()) in known:
+            elif file_signature(item.path.resolve(), mapping) in known:
                 report.files_skipped += 1
             else:
                 todo.append(item)
@@ -120,10 +125,8 @@ def index_sources(
                 groups = _existing_groups(ix)
                 workers = workers or os.cpu_count() or 1
                 with ProcessPoolExecutor(max_workers=workers) as pool:
-                    if workers > 1:
-                        results = pool.map(_read_for_index, todo, chunksize=1)
-                    else:
-                        results = map(_read_for_index, todo)
+                    read = functools.partial(_read_for_index, mapping=mapping)
+                    results = pool.map(read, todo, chunksize=1) if workers > 1 else map(read, todo)
                     for done, result in enumerate(results, start=1):
                         pending += _write_file(writer, ix, result, groups, report, skip)
                         if pending >= commit_every:

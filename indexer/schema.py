@@ -62,7 +62,7 @@ def document_from_article(article: Article, source_path: str, source_sig: str, r
         "source_sig": source_sig,
         "checksum": article.provenance.checksum,
         "title": article.title,
-        "body": article.body,
+        "body": f"{article.lead}\n\n{article.body}" if article.lead else article.body,  # the lead is searched too
         "agency": article.agency or UNKNOWN,
         "license": article.license or UNKNOWN,
         "lang": article.language or UNKNOWN,

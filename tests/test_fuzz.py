@@ -38,6 +38,11 @@ SAMPLES = {
     "fars.jsonl": lambda: b"".join((SHARED / "data" / "fars-news" / "fars-news.jsonl").read_bytes()
                                    .splitlines(keepends=True)[:20]),
     "seed.txt": lambda: next(SEEDS.glob("*.txt")).read_bytes(),
+    "farsnews.csv": lambda: (SHARED / "data" / "fars-news" / "itrc" / "farsnews.csv").read_bytes()[:40_000],
+    "guardian.rss": lambda: (SHARED / "data" / "feeds" / "guardian-us-2018-01-31.rss").read_bytes()[:40_000],
+    "daringfireball.atom": lambda: (SHARED / "data" / "feeds" / "daringfireball-2017-06-27.atom").read_bytes()[:40_000],
+    "fars.json": lambda: b"[" + b",".join((SHARED / "data" / "fars-news" / "fars-news.jsonl").read_bytes()
+                                           .splitlines()[:10]) + b"]",
 }
 
 

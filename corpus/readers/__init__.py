@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Protocol, TypeAlias
 
 from dateline.corpus.article import Article
+from dateline.corpus.records import FieldMapping
 from dateline.errors import SourceError
 
-from . import html, jsonl, reuters, text, warc
+from . import delimited, feed, html, jsondoc, jsonl, reuters, text, warc
 
 Item: TypeAlias = Article | SourceError
 
@@ -24,11 +25,12 @@ class Reader(Protocol):
 
     def accepts(self, path: Path, head: bytes) -> bool: ...
 
-    def read(self, path: Path, data: bytes, ingested: datetime) -> Iterator[Item]: ...
+    def read(self, path: Path, data: bytes, ingested: datetime, mapping: FieldMapping) -> Iterator[Item]: ...
 
 
 # Order matters: the first reader that accepts a file reads it.
-READERS: list[Reader] = [reuters.READER, warc.READER, jsonl.READER, html.READER, text.READER]
+READERS: list[Reader] = [reuters.READER, warc.READER, jsonl.READER, jsondoc.READER, delimited.READER, feed.READER,
+                         html.READER, text.READER]
 
 
 def reader_for(path: Path, head: bytes) -> Reader | None:

@@ -16,8 +16,10 @@ from dateline.corpus.agencies import normalise_agency
 from dateline.corpus.article import Article, check_article_size, make_article
 from dateline.corpus.dates import parse_date
 from dateline.corpus.decode import decode_text
+from dateline.corpus.language import normalise_language
 from dateline.corpus.licenses import spdx_from_text
-from dateline.corpus.wire import split_dateline, split_trailer
+from dateline.corpus.records import DEFAULT_MAPPING, FieldMapping
+from dateline.corpus.wire import line_paragraphs, split_dateline, split_trailer
 from dateline.errors import SourceError
 
 _ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting"}
@@ -87,6 +89,13 @@ def _main_text(soup: BeautifulSoup) -> list[str]:
     return blocks or [line for line in lines if line]
 
 
+def html_paragraphs(fragment: str) -> list[str]:
+    """Paragraphs of an HTML fragment (a feed item's content or summary); plain text by its lines."""
+    if "<" not in fragment:
+        return line_paragraphs(fragment)
+    return _main_text(BeautifulSoup(fragment, "lxml"))
+
+
 def article_from_html(
     page: str, source: str, ingested: datetime, offset: int | None = None,
     url: str | None = None, fetched: datetime | None = None,
@@ -100,9 +109,10 @@ def article_from_html(
     if not title and soup.title and soup.title.string:
         title = soup.title.string
     time_tag = soup.find("time", datetime=True)
-    published = parse_date(ld.get("datePublished")) or parse_date(
-        _meta(soup, "article:published_time", "datePublished", "date", "dc.date", "dcterms.created")
-    ) or parse_date(time_tag["datetime"] if isinstance(time_tag, Tag) else None)
+    page_language = normalise_language(language)
+    published = parse_date(ld.get("datePublished"), page_language) or parse_date(
+        _meta(soup, "article:published_time", "datePublished", "date", "dc.date", "dcterms.created"), page_language
+    ) or parse_date(time_tag["datetime"] if isinstance(time_tag, Tag) else None, page_language)
     if published is None:
         published = parse_date(find_date(page, extensive_search=False, original_date=True))
     license_text = _name(ld.get("license")) or _link(soup, "license") or _meta(soup, "dcterms.license", "license")
@@ -146,7 +156,8 @@ class HtmlReader:
         start = head.lstrip()[:200].lower()
         return start.startswith(b"<!doctype html") or start.startswith(b"<html")
 
-    def read(self, path: Path, data: bytes, ingested: datetime) -> Iterator[Article | SourceError]:
+    def read(self, path: Path, data: bytes, ingested: datetime,
+             mapping: FieldMapping = DEFAULT_MAPPING) -> Iterator[Article | SourceError]:
         try:
             check_article_size(len(data), str(path))
             yield article_from_html(decode_text(data, str(path)), str(path), ingested)

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from dateline.corpus.article import Article, make_article
+from dateline.corpus.records import DEFAULT_MAPPING, FieldMapping
 from dateline.errors import SourceError
 
 LICENSE = "LicenseRef-Reuters-21578"
@@ -94,7 +95,8 @@ class ReutersReader:
     def accepts(self, path: Path, head: bytes) -> bool:
         return path.suffix.lower() == ".sgm" or b"<!DOCTYPE lewis" in head or head.lstrip().startswith(b"<REUTERS")
 
-    def read(self, path: Path, data: bytes, ingested: datetime) -> Iterator[Article | SourceError]:
+    def read(self, path: Path, data: bytes, ingested: datetime,
+             mapping: FieldMapping = DEFAULT_MAPPING) -> Iterator[Article | SourceError]:
         source = str(path)
         # Latin-1 maps byte for byte, so offsets are byte offsets; the corpus is ASCII but for a few bytes.
         sgml = data.decode("latin-1")

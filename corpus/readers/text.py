@@ -11,7 +11,7 @@ from typing import Any
 
 from dateline.corpus.article import Article, check_article_size, make_article
 from dateline.corpus.decode import decode_text
-from dateline.corpus.readers.jsonl import given_fields
+from dateline.corpus.records import DEFAULT_MAPPING, FieldMapping, map_record, record_fields
 from dateline.corpus.wire import parse_wire_copy
 from dateline.errors import SourceError
 
@@ -41,13 +41,15 @@ def read_sidecar(path: Path) -> dict[str, Any]:
     return data
 
 
-def article_from_wire_text(text: str, source: str, ingested: datetime, sidecar: dict[str, Any]) -> Article:
+def article_from_wire_text(text: str, source: str, ingested: datetime, sidecar: dict[str, Any],
+                           mapping: FieldMapping = DEFAULT_MAPPING) -> Article:
     """Pure: wire copy text (and sidecar fields, which win over what the text suggests) to an article."""
     if prose_share(text) < 0.5:
         raise SourceError(source, "not an article: mostly lists or tables, not prose")
     paragraphs, fields = parse_wire_copy(text)
-    fields.update(given_fields(sidecar))
-    return make_article(paragraphs=paragraphs, source=source, ingested=ingested, **fields)
+    mapped = map_record(sidecar, mapping)
+    fields.update(record_fields(mapped))
+    return make_article(paragraphs=paragraphs, source=source, ingested=ingested, extra=mapped.extra, **fields)
 
 
 class TextReader:
@@ -56,11 +58,12 @@ class TextReader:
     def accepts(self, path: Path, head: bytes) -> bool:
         return path.suffix.lower() in {".txt", ".text"}
 
-    def read(self, path: Path, data: bytes, ingested: datetime) -> Iterator[Article | SourceError]:
+    def read(self, path: Path, data: bytes, ingested: datetime,
+             mapping: FieldMapping = DEFAULT_MAPPING) -> Iterator[Article | SourceError]:
         try:
             check_article_size(len(data), str(path))
             text = decode_text(data, str(path))
-            yield article_from_wire_text(text, str(path), ingested, read_sidecar(path))
+            yield article_from_wire_text(text, str(path), ingested, read_sidecar(path), mapping)
         except SourceError as error:
             yield error
 

@@ -15,6 +15,7 @@ from dateline.corpus.article import Article, check_article_size
 from dateline.corpus.dates import parse_date
 from dateline.corpus.decode import decode_text
 from dateline.corpus.readers.html import article_from_html
+from dateline.corpus.records import DEFAULT_MAPPING, FieldMapping
 from dateline.errors import SourceError
 
 _DAMAGED_AT = re.compile(r"Offset: (\d+)")
@@ -35,7 +36,8 @@ class WarcReader:
         name = path.name.lower()
         return name.endswith((".warc", ".warc.gz", ".arc.gz")) or head.startswith(b"WARC/")
 
-    def read(self, path: Path, data: bytes, ingested: datetime) -> Iterator[Article | SourceError]:
+    def read(self, path: Path, data: bytes, ingested: datetime,
+             mapping: FieldMapping = DEFAULT_MAPPING) -> Iterator[Article | SourceError]:
         source = str(path)
         warnings = io.StringIO()  # warcio writes its warnings about damaged records to stderr
         records = ArchiveIterator(io.BytesIO(data))
