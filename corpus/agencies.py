@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from dateline.corpus.script import fold_arabic_script
+
 AGENCIES: dict[str, tuple[str, ...]] = {
     "Mehr News Agency": ("MNA", "Mehr", "Mehr News", "Mehrnews", "خبرگزاری مهر"),
     "Islamic Republic News Agency": ("IRNA", "خبرگزاری جمهوری اسلامی"),
@@ -23,8 +25,13 @@ AGENCIES: dict[str, tuple[str, ...]] = {
     "Bloomberg": ("Bloomberg News",),
 }
 
+def _key(name: str) -> str:
+    """Aliases compare in any case and in either spelling of Arabic-script letters (خبرگزاري فارس)."""
+    return fold_arabic_script(name.casefold())
+
+
 _ALIASES: dict[str, str] = {
-    alias.casefold(): name
+    _key(alias): name
     for name, aliases in AGENCIES.items()
     for alias in (name, *aliases)
 }
@@ -37,8 +44,8 @@ def normalise_agency(name: str | None) -> str | None:
     cleaned = re.sub(r"\s+", " ", name).strip(" .,;:()")
     if not cleaned:
         return None
-    return _ALIASES.get(cleaned.casefold(), cleaned)
+    return _ALIASES.get(_key(cleaned), cleaned)
 
 
 def is_known_agency(name: str) -> bool:
-    return name.casefold() in _ALIASES
+    return _key(name) in _ALIASES

@@ -276,3 +276,9 @@ def test_legacy_encodings_are_not_mistaken_for_each_other(text, codepage):
     from dateline.corpus.decode import decode_text
 
     assert decode_text(text.encode(codepage), "x.txt") == text, "Windows-1256 Persian was read as mac_cyrillic"
+
+
+def test_agency_names_in_either_spelling_resolve():
+    from dateline.corpus.agencies import normalise_agency
+
+    assert normalise_agency("خبرگزاري فارس") == normalise_agency("خبرگزاری فارس") == "Fars News Agency"
