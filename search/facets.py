@@ -94,7 +94,7 @@ class Facet:
                   for n, value in enumerate(fieldmap.values) if counts[n] or value in selected]
         values = self.order(values)
         if limit is not None and not self.by_value:
-            values = values[:limit] + [v for v in values[limit:] if v.selected]
+            values = values[:limit] + [v for v in values[limit:] if v.selected or v.unknown]  # unknown is always told
         return FacetCounts(self.name, self.label, values, selected)
 
 

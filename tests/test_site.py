@@ -184,3 +184,18 @@ def test_bad_saved_queries_fail_clearly(tmp_path, reuters_index):
     result = run_cli("site", str(tmp_path / "out"), "--index", str(reuters_index), "--query", "Bad=title:(")
     assert result.returncode == 2 and "unclosed '('" in result.stderr
     assert not (tmp_path / "out" / "index.html").exists(), "nothing is written for a malformed query"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [390, 1280])
+def test_right_to_left_pages_fit_the_window(tmp_path, browser, width):
+    index, out = _small_site(tmp_path, [{**PERSIAN, "abstract": "نمایندگان مجلس بودجه سال آینده را تصویب کردند."}])
+    run_cli("site", str(out), "--index", str(index), "--no-search", check=True)
+    persian = next(p for p in (out / "articles").iterdir() if "بودجه" in p.read_text())
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(persian.as_uri())
+    assert page.evaluate("document.documentElement.scrollWidth") == width, "the skip link widened RTL pages"
+    assert page.locator("p.standfirst").inner_text().startswith("نمایندگان"), "the lead is shown"
+    shot(page, f"persian-{width}")
+    context.close()
