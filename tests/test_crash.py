@@ -134,3 +134,22 @@ def test_a_write_that_fails_is_one_line_and_loses_nothing_committed(tmp_path, sm
     assert run_cli("check", "--index", str(index)).returncode == 0
     resumed = run_cli("index", str(small_reuters), "--index", str(index))
     assert resumed.returncode == 0 and _count(index) == ARTICLES
+
+
+@pytest.mark.slow
+def test_searches_during_a_first_index_run_answer(tmp_path, small_reuters):
+    index = tmp_path / "index"
+    env = {**os.environ, "DATELINE_COMMIT_EVERY": "1000"}
+    indexing = subprocess.Popen([sys.executable, "-m", "dateline", "index", str(small_reuters), "--index", str(index)],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    answers = []
+    while indexing.poll() is None and len(answers) < 40:
+        if index.exists():
+            search = run_cli("search", "oil", "--index", str(index), "--facet", "place")
+            answers.append((search.returncode, search.stdout.split(" ", 1)[0], search.stderr))
+    indexing.wait(timeout=300)
+    assert answers, "the index run ended before any search was made"
+    for status, _, stderr in answers:
+        assert "Traceback" not in stderr and status in (0, 2), stderr  # 2: no table of contents written yet
+        assert status == 0 or "no index at" in stderr or "not a Dateline index" in stderr, stderr
+    assert answers[-1][0] == 0
