@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 
 import charset_normalizer
@@ -37,14 +38,36 @@ def reads_as_arabic_script(text: str) -> bool:
     return len(_ARABIC_SCRIPT_WORDS.findall(sample)) >= min(3, max(1, len(sample.split()) // 20))
 
 
-def decode_text(data: bytes, source: str) -> str:
-    """Decode a text source, or raise SourceError naming it."""
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.I)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.I)
+
+
+def charset_of(content_type: str | None) -> str | None:
+    """The charset an HTTP Content-Type declares ('text/html; charset=windows-1256')."""
+    match = _CHARSET.search(content_type or "")
+    return match.group(1) if match else None
+
+
+def meta_charset(head: bytes) -> str | None:
+    """The charset a page declares in <meta charset> or <meta http-equiv=Content-Type>."""
+    match = _META_CHARSET.search(head[:4096])
+    return match.group(1).decode("ascii", "replace") if match else None
+
+
+def decode_text(data: bytes, source: str, declared: str | None = None) -> str:
+    """Decode a text source, or raise SourceError naming it. As browsers do: a BOM, then the charset
+    the source declares (HTTP header, <meta>), then UTF-8, then detection."""
     if not data.strip():
         raise SourceError(source, "empty file")
     if looks_binary(data):
         raise SourceError(source, "binary file, not text")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    elif declared:
+        try:
+            return data.decode(codecs.lookup(declared).name)
+        except (LookupError, UnicodeDecodeError):
+            pass  # an unknown or wrong declaration: detect instead
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, Tag
 from htmldate import find_date
@@ -15,7 +16,7 @@ from htmldate import find_date
 from dateline.corpus.agencies import normalise_agency
 from dateline.corpus.article import Article, check_article_size, make_article
 from dateline.corpus.dates import parse_date
-from dateline.corpus.decode import decode_text
+from dateline.corpus.decode import decode_text, meta_charset
 from dateline.corpus.language import normalise_language
 from dateline.corpus.licenses import spdx_from_text
 from dateline.corpus.records import DEFAULT_MAPPING, FieldMapping
@@ -98,7 +99,7 @@ def html_paragraphs(fragment: str) -> list[str]:
 
 def article_from_html(
     page: str, source: str, ingested: datetime, offset: int | None = None,
-    url: str | None = None, fetched: datetime | None = None,
+    url: str | None = None, fetched: datetime | None = None, identity: str | None = None,
 ) -> Article:
     """Pure: an HTML page to an article; the page's own metadata wins over what WARC headers give."""
     soup = BeautifulSoup(page, "lxml")
@@ -116,7 +117,8 @@ def article_from_html(
     if published is None:
         published = parse_date(find_date(page, extensive_search=False, original_date=True))
     license_text = _name(ld.get("license")) or _link(soup, "license") or _meta(soup, "dcterms.license", "license")
-    canonical = _link(soup, "canonical") or _name(ld.get("url")) or _meta(soup, "og:url") or url
+    canonical = _link(soup, "canonical") or _name(ld.get("url")) or _meta(soup, "og:url")
+    canonical = urljoin(url, canonical) if url and canonical else canonical or url  # relative links resolved
     agency = normalise_agency(_name(ld.get("publisher")) or _meta(soup, "og:site_name"))
     body = ld.get("articleBody")
     if isinstance(body, str) and body.strip():
@@ -136,6 +138,7 @@ def article_from_html(
         ingested=ingested,
         title=title,
         url=canonical,
+        identity=identity,
         language=language,
         agency=agency or trailer.agency or (dateline.agency if dateline else None),
         license=spdx_from_text(license_text),
@@ -160,7 +163,7 @@ class HtmlReader:
              mapping: FieldMapping = DEFAULT_MAPPING) -> Iterator[Article | SourceError]:
         try:
             check_article_size(len(data), str(path))
-            yield article_from_html(decode_text(data, str(path)), str(path), ingested)
+            yield article_from_html(decode_text(data, str(path), meta_charset(data)), str(path), ingested)
         except SourceError as error:
             yield error
 

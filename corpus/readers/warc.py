@@ -1,24 +1,67 @@
-"""WARC and WARC.gz web archives (warcio): each HTML response record becomes an article."""
+"""Web archives (warcio): WARC and ARC files, compressed per record or not; each capture of an HTML
+page becomes an article.
+
+An archive keeps every capture: two captures of one URL on two days are two articles (identity is the
+URL and the capture time), each with its fetch time as provenance (never as a publication date).
+Pages are decoded in the charset their HTTP header or <meta> declares; gzip, deflate and brotli
+Content-Encodings are undone by warcio.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import io
 import re
+import zlib
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+import brotlicffi
 from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import BufferedReader
 
 from dateline.corpus.article import Article, check_article_size
 from dateline.corpus.dates import parse_date
-from dateline.corpus.decode import decode_text
+from dateline.corpus.decode import charset_of, decode_text, meta_charset
 from dateline.corpus.readers.html import article_from_html
 from dateline.corpus.records import DEFAULT_MAPPING, FieldMapping
 from dateline.errors import SourceError
 
 _DAMAGED_AT = re.compile(r"Offset: (\d+)")
+
+
+def _brotli_decompressor() -> brotlicffi.Decompressor:
+    """warcio's own brotli support sets `unused_data` on the decompressor, which the C one of the
+    `brotli` package does not allow; brotlicffi's (brotlipy's successor, the API warcio was written
+    for) does. Registered in warcio's table of Content-Encodings."""
+    decompressor = brotlicffi.Decompressor()
+    decompressor.unused_data = None
+    return decompressor
+
+
+BufferedReader.DECOMPRESSORS["br"] = _brotli_decompressor
+
+
+def whole_file_gzip(data: bytes) -> bytes | None:
+    """The archive inside a .warc.gz compressed as one gzip member (not one a record, as WARC wants,
+    which warcio refuses), or None when the file is not one."""
+    if not data.startswith(b"\x1f\x8b"):
+        return None
+    member = zlib.decompressobj(wbits=31)
+    try:
+        inside = member.decompress(data)
+    except zlib.error:
+        return None
+    if not member.eof or member.unused_data.strip(b"\x00") or not inside.lstrip().startswith((b"WARC/", b"filedesc:")):
+        return None
+    return inside
+
+
+def _drain(record) -> None:
+    """Read a record that is not an HTML page to its end, a block at a time, keeping nothing."""
+    for _ in iter(lambda: record.raw_stream.read(1 << 16), b""):
+        pass
 
 
 def _is_html_response(record) -> bool:
@@ -34,41 +77,56 @@ class WarcReader:
 
     def accepts(self, path: Path, head: bytes) -> bool:
         name = path.name.lower()
-        return name.endswith((".warc", ".warc.gz", ".arc.gz")) or head.startswith(b"WARC/")
+        return name.endswith((".warc", ".warc.gz", ".arc", ".arc.gz")) or head.startswith((b"WARC/", b"filedesc://"))
 
     def read(self, path: Path, data: bytes, ingested: datetime,
              mapping: FieldMapping = DEFAULT_MAPPING) -> Iterator[Article | SourceError]:
         source = str(path)
+        data = whole_file_gzip(data) or data  # offsets are then in the uncompressed archive
         warnings = io.StringIO()  # warcio writes its warnings about damaged records to stderr
-        records = ArchiveIterator(io.BytesIO(data))
-        offset = 0
+        records = ArchiveIterator(io.BytesIO(data), arc2warc=True)  # ARC headers read as WARC ones
+        offset = end = 0  # where the current record starts, and where the last whole one ended
         while True:
             try:
                 with contextlib.redirect_stderr(warnings):
                     record = next(records)
-                    if not _is_html_response(record):
-                        continue
-                    content = record.content_stream().read()
+                    # Every record is read to its end, so that one cut short is reported, whatever its kind.
+                    content = None
+                    if _is_html_response(record):
+                        content = record.content_stream().read()
+                    else:
+                        _drain(record)
                     offset = records.get_record_offset()  # known only once the record has been read
+                    length = records.get_record_length()
             except StopIteration:
+                if data[end:].strip(b"\r\n\x00 \t"):  # warcio stops quietly inside a cut gzip member
+                    yield SourceError(source, f"truncated WARC: {len(data) - end} bytes after the last whole record "
+                                      "are not a record", f"byte {end}")
                 break
             except Exception as exc:  # warcio raises whatever its parsers hit on malformed input
                 reason = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
                 yield SourceError(source, f"truncated or corrupt WARC: {reason}", f"after byte {offset}")
                 return
             url = record.rec_headers.get_header("WARC-Target-URI")
+            captured = record.rec_headers.get_header("WARC-Date")
             missing = getattr(record.raw_stream, "limit", 0)
+            if record.format.startswith("warc") and record.rec_headers.get_header("Content-Length") is None:
+                yield SourceError(source, "truncated WARC: a record's headers end before its Content-Length",
+                                  f"record at byte {offset}")
+                return
             if missing:
                 yield SourceError(source, f"truncated WARC: record ends {missing} bytes short",
                                   f"record at byte {offset} ({url})")
                 return
+            end = offset + length
+            if content is None:
+                continue
             try:
                 check_article_size(len(content), source)
-                page = decode_text(content, source)
-                yield article_from_html(
-                    page, source, ingested, offset=offset, url=url,
-                    fetched=parse_date(record.rec_headers.get_header("WARC-Date")),
-                )
+                declared = charset_of(record.http_headers.get_header("Content-Type")) or meta_charset(content)
+                page = decode_text(content, source, declared)
+                yield article_from_html(page, source, ingested, offset=offset, url=url, fetched=parse_date(captured),
+                                        identity=f"capture {url} {captured}")
             except SourceError as error:
                 yield SourceError(source, error.message, f"record at byte {offset} ({url})")
         damaged = _DAMAGED_AT.findall(warnings.getvalue())
