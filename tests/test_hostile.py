@@ -209,6 +209,7 @@ def test_a_pagefind_failure_is_one_line_and_the_pages_stay(tmp_path):
     assert built.returncode == 1 and "Traceback" not in built.stderr
     summary = [line for line in built.stderr.splitlines() if "pages written" in line]
     assert len(summary) == 1 and "search index NOT built (pagefind failed: " in summary[0]
+    assert "pages with a lang that is no language tag: notes/mine.html" in summary[0], "the page is named"
     assert (out / "index.html").exists() and len(list((out / "articles").iterdir())) == 1
 
 
