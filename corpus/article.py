@@ -21,6 +21,7 @@ class Provenance:
     checksum: str
     ingested: datetime
     fetched: datetime | None = None
+    record: str | None = None  # the source's own identity of the record (a NEWID, an id field, a guid)
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ def make_article(
         title=title or derive_title(lead or body),
         title_derived=not title,
         body=body,
-        provenance=Provenance(source, offset, digest, ingested, fetched),
+        provenance=Provenance(source, offset, digest, ingested, fetched, identity),
         language=normalise_language(language) or detect_language(f"{title}\n{lead or ''}\n{body}"),
         lead=lead,
         **fields,

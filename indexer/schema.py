@@ -46,8 +46,11 @@ def build_schema() -> fields.Schema:
 
 
 def document_key(source_path: str, article: Article) -> str:
-    """What an update replaces: the article at this place of this file."""
-    return f"{source_path}#{article.provenance.offset or 0}"
+    """What an update replaces: the record of this file with the source's own identity (so editing one
+    Reuters record updates that article, not the 999 after it whose offsets moved), else the article
+    at this place of this file."""
+    record = article.provenance.record
+    return f"{source_path}#{record}" if record else f"{source_path}#{article.provenance.offset or 0}"
 
 
 def document_from_article(article: Article, source_path: str, source_sig: str, reprint: str, minhash: bytes) -> dict:

@@ -190,3 +190,19 @@ def test_reprints_of_a_real_story_are_grouped(tmp_path):
         assert archive.search("Palestinians", collapse_reprints=True).total == 1
         assert {a["agency"] for a in archive.reprints(hits["mehr.txt"].reprint_group)} == {
             "Mehr News Agency", "Tasnim News Agency"}
+
+
+def test_editing_one_record_updates_that_article_only(tmp_path, reuters):
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    source = corpus / "reut2-000.sgm"
+    data = (reuters / "reut2-000.sgm").read_bytes()
+    source.write_bytes(data)
+    assert index_sources([corpus], index).added == 1000
+    middle = data.index(b'NEWID="500"')
+    body = data.index(b"<BODY>", middle) + len(b"<BODY>")
+    source.write_bytes(data[:body] + b"Inserted words move every later offset. " + data[body:])
+    report = index_sources([corpus], index)
+    assert (report.added, report.updated, report.unchanged, report.removed) == (0, 1, 999, 0)
+    with Archive(index) as archive:
+        assert archive.search('"inserted words move"').total == 1 and archive.search().total == 1000
