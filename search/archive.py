@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import hashlib
 import html
@@ -265,7 +266,8 @@ class Archive:
     # -- queries ----------------------------------------------------------------------------
 
     def resolve_filters(self, filters: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
-        """Filter values as indexed ('reuters' -> 'Reuters'); an unknown facet name is an error."""
+        """Filter values as indexed ('reuters' -> 'Reuters'). An unknown facet name, or a value no
+        article has (--place brasil), is an error with the closest values, not a silent 0."""
         resolved: dict[str, list[str]] = {}
         for name, values in filters.items():
             values = [v for v in values if v]
@@ -274,6 +276,12 @@ class Archive:
             if name not in FACETS:
                 raise QueryError(f"unknown filter {name!r} (filters: {', '.join(FACETS)})")
             fieldmap = self.fieldmap(FACETS[name].field)
+            missing = [v for v in values if not fieldmap.resolve(v)]
+            if missing and fieldmap.doc_count:
+                close = difflib.get_close_matches(missing[0], fieldmap.values, n=3, cutoff=0.6)
+                hint = (f"; did you mean {' or '.join(close)}?" if close
+                        else f" (its values: dateline search --facet {name})")
+                raise QueryError(f"no article has {name} {missing[0]!r}{hint}")
             resolved[name] = [spelling for v in values for spelling in fieldmap.resolve(v) or [v]]
         return resolved
 
@@ -338,6 +346,8 @@ class Archive:
         if date_from or date_to:
             start = parse_day(date_from) if date_from else None
             end = parse_day(date_to, end=True) if date_to else None
+            if start and end and start > end:
+                raise QueryError(f"--from {date_from} is after --to {date_to}: no date is in between")
             naive = [d.astimezone(timezone.utc).replace(tzinfo=None) if d else None for d in (start, end)]
             base_mask = base_mask & matches.mask(wq.DateRange("date", naive[0], naive[1]))
         filter_masks = {name: self.fieldmap(FACETS[name].field).mask(values) for name, values in filters.items()}

@@ -215,6 +215,9 @@ def test_malformed_queries_exit_2_with_one_line(reuters_index, query, message):
     (["--from", "1987-02-30"], "bad date '1987-02-30'"),
     (["--to", "March"], "bad date 'March'"),
     (["--facet", "colour"], "unknown facet 'colour'"),
+    (["--place", "brasil"], "no article has place 'brasil'; did you mean brazil"),
+    (["--agency", "Reuterz"], "did you mean Reuters"),
+    (["--from", "1987-04", "--to", "1987-03"], "--from 1987-04 is after --to 1987-03"),
 ])
 def test_bad_options_exit_2(reuters_index, args, message):
     result = run_cli("search", "cocoa", *args, "--index", str(reuters_index))
@@ -237,10 +240,11 @@ def test_python_api_rejects_bad_input(archive):
 def test_every_filter_option_on_the_command_line(reuters_index):
     total = search_json(reuters_index, "cocoa")["total"]
     assert search_json(reuters_index, "cocoa", "--agency", "reuters")["total"] == total
-    assert search_json(reuters_index, "cocoa", "--agency", "Xinhua")["total"] == 0
+    xinhua = run_cli("search", "cocoa", "--agency", "Xinhua", "--index", str(reuters_index))
+    assert xinhua.returncode == 2 and "no article has agency 'Xinhua'" in xinhua.stderr, "not a silent 0"
     assert search_json(reuters_index, "cocoa", "--license", "LicenseRef-Reuters-21578")["total"] == total
     assert search_json(reuters_index, "cocoa", "--lang", "en")["total"] == total
-    assert search_json(reuters_index, "cocoa", "--lang", "fa")["total"] == 0
+    assert run_cli("search", "cocoa", "--lang", "fa", "--index", str(reuters_index)).returncode == 2
     london = search_json(reuters_index, "cocoa", "--dateline", "london", "--facet", "dateline")
     assert 0 < london["total"] < total
     assert {h["dateline"] for h in london["hits"]} == {"LONDON"}
