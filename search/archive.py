@@ -301,7 +301,7 @@ class Archive:
     def compile_query(self, query: str) -> wq.Query:
         """The Whoosh query for the user's text: checked, parsed, expansions read (and bounded) once,
         facet values in the indexed spelling."""
-        return self._resolve_terms(expand_terms(parse_query(query, self._parser), self.searcher.reader()))
+        return self._resolve_terms(expand_terms(parse_query(query, self._parser), self.searcher.reader(), query))
 
     @_reading
     def search(

@@ -173,7 +173,7 @@ def parse_query(text: str, parser: MultifieldParser) -> wq.Query:
         raise QueryError(f"query {text!r}: cannot be read ({type(exc).__name__}: {exc})") from None
 
 
-def expand_terms(q: wq.Query, reader) -> wq.Query:
+def expand_terms(q: wq.Query, reader, text: str) -> wq.Query:
     """Wildcards, prefixes and fuzzy terms replaced by the OR of the words they stand for, read once
     here and bounded, so no later step (matching, scoring, highlighting) expands them again."""
     if isinstance(q, wq.MultiTerm) and not isinstance(q, wq.Every):
@@ -181,11 +181,12 @@ def expand_terms(q: wq.Query, reader) -> wq.Query:
         for _, btext in q.expanded_terms(reader):
             words.append(wq.Term(q.fieldname, btext))
             if len(words) > MAX_EXPANSIONS:
-                raise QueryError(f"{q} stands for more than {MAX_EXPANSIONS:,} words: make it more specific")
+                raise QueryError(f"query {text!r}: {q} stands for more than {MAX_EXPANSIONS:,} words: "
+                                 "make it more specific")
         if not words:
             return wq.NullQuery
         return words[0] if len(words) == 1 else wq.Or(words, boost=q.boost)
-    return q.apply(lambda child: expand_terms(child, reader))
+    return q.apply(lambda child: expand_terms(child, reader, text))
 
 
 def parse_day(value: str, end: bool = False) -> datetime:

@@ -120,7 +120,7 @@ def reuters_archive(reuters_index):
     ("ایران؟", None), ("00;0", None), ("oil~999999999999999999999999999999", "fuzzy distance"),
     ("?*", "stands for every word"), ("oil ***", "stands for every word"),
     ("date:[1987-13-01 TO 1987-03-31]", "month must be in 1..12"), ("date:[TO]", "needs a start, an end or both"),
-    ("title:(oil", "unclosed '('"),
+    ("title:(oil", "unclosed '('"), ("[1987 TO x]", "stands for more than 4,096 words"),
 ])
 def test_hostile_queries_run_or_fail_in_one_line(reuters_index, query, message):
     result = CliRunner().invoke(cli, ["search", "--index", str(reuters_index), "--facet", "place", "--", query])
