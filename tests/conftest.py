@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from dateline.corpus import Article
+from dateline.errors import SourceError
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -18,6 +21,16 @@ REUTERS = SHARED / "data" / "reuters21578"
 CRANFIELD = SHARED / "data" / "cranfield"
 OUTPUT = Path(__file__).resolve().parent / "output"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def articles(items) -> list[Article]:
+    """The articles among a reader's items."""
+    return [item for item in items if isinstance(item, Article)]
+
+
+def errors(items) -> list[SourceError]:
+    """The errors among a reader's items."""
+    return [item for item in items if isinstance(item, SourceError)]
 
 
 def run_cli(

@@ -12,20 +12,12 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from dateline.corpus import read_file, read_sources
-from dateline.corpus.article import Article
-from dateline.errors import SourceError
 
-from .conftest import FIXTURES, SEEDS, run_cli
+from .conftest import FIXTURES, SEEDS, articles, errors, run_cli
 
 NOW = datetime(2026, 11, 24, tzinfo=timezone.utc)
 
 
-def articles(items) -> list[Article]:
-    return [item for item in items if isinstance(item, Article)]
-
-
-def errors(items) -> list[SourceError]:
-    return [item for item in items if isinstance(item, SourceError)]
 
 
 def test_seed_article_metadata_leaves_the_body():

@@ -16,9 +16,9 @@ from dateline.cli import cli
 from dateline.corpus import Article, read_file, read_sources
 from dateline.corpus.dates import parse_date
 from dateline.corpus.records import FieldMapping
-from dateline.errors import DatelineError, SourceError
+from dateline.errors import DatelineError
 
-from .conftest import SEEDS, SHARED, run_cli
+from .conftest import SEEDS, SHARED, articles, errors, run_cli
 
 FARS = SHARED / "data" / "fars-news"
 FEEDS = SHARED / "data" / "feeds"
@@ -33,12 +33,6 @@ FEED_ITEMS = {"guardian-us-2018-01-31.rss": 55, "techcrunch-2011-11-02.rss": 20,
               "nbcnewyork-2023-12-17.rss": 1, "ilmessaggero-mondo-2022-11-16.rss": 1}
 
 
-def articles(items) -> list[Article]:
-    return [item for item in items if isinstance(item, Article)]
-
-
-def errors(items) -> list[SourceError]:
-    return [item for item in items if isinstance(item, SourceError)]
 
 
 def test_all_600_fars_news_records_are_read_with_their_fields():

@@ -11,22 +11,15 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from dateline.corpus import Article, read_file
-from dateline.errors import SourceError
+from dateline.corpus import read_file
 
-from .conftest import SHARED
+from .conftest import SHARED, articles, errors
 
 SAMPLES = SHARED / "data" / "warc-samples"
 SMALL = SAMPLES / "ukwa-test-suite" / "small-arcs-and-warcs"
 NOW = datetime(2026, 12, 1, tzinfo=timezone.utc)
 
 
-def articles(items) -> list[Article]:
-    return [item for item in items if isinstance(item, Article)]
-
-
-def errors(items) -> list[SourceError]:
-    return [item for item in items if isinstance(item, SourceError)]
 
 
 def test_two_captures_of_one_url_are_two_articles():
