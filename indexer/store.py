@@ -131,12 +131,14 @@ def check_index(path: str | Path, quick: bool = False) -> IndexCheck:
         entry = recorded.get(file.name)
         if entry is None:
             unverified.append(file.name)
-        elif quick and entry.get("stamp") == _stamp(file):
+            continue
+        stamp = _stamp(file)
+        if quick and entry.get("stamp") == stamp:
             verified.append(file.name)
         elif _digest(file) == entry["digest"]:
             verified.append(file.name)
-            restamped |= entry.get("stamp") != _stamp(file)
-            entry["stamp"] = _stamp(file)  # copied or touched, same bytes: no need to read it again
+            restamped |= entry.get("stamp") != stamp
+            entry["stamp"] = stamp  # copied or touched, same bytes: no need to read it again
         else:
             damaged.append(file.name)
     if restamped and not damaged:

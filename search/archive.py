@@ -276,13 +276,14 @@ class Archive:
             if name not in FACETS:
                 raise QueryError(f"unknown filter {name!r} (filters: {', '.join(FACETS)})")
             fieldmap = self.fieldmap(FACETS[name].field)
-            missing = [v for v in values if not fieldmap.resolve(v)]
+            spellings = {v: fieldmap.resolve(v) for v in values}
+            missing = [v for v, found in spellings.items() if not found]
             if missing and fieldmap.doc_count:
                 close = difflib.get_close_matches(missing[0], fieldmap.values, n=3, cutoff=0.6)
                 hint = (f"; did you mean {' or '.join(close)}?" if close
                         else f" (its values: dateline search --facet {name})")
                 raise QueryError(f"no article has {name} {missing[0]!r}{hint}")
-            resolved[name] = [spelling for v in values for spelling in fieldmap.resolve(v) or [v]]
+            resolved[name] = [spelling for v in values for spelling in spellings[v] or [v]]
         return resolved
 
     def _resolve_terms(self, q: wq.Query) -> wq.Query:

@@ -58,6 +58,7 @@ def article_from_entry(entry: Any, feed: Any, source: str, number: int, ingested
     base = feed.get("link") or ""
     link = urljoin(base, entry["link"]) if entry.get("link") else None
     content = _content(entry)
+    check_article_size(len(content or ""), source, location)
     summary = " ".join(html_paragraphs(entry.get("summary") or ""))
     paragraphs = html_paragraphs(content) if content else ([summary] if summary else [])
     title = entry.get("title")
@@ -98,7 +99,6 @@ class FeedReader:
             return
         for number, entry in enumerate(parsed.entries, start=1):
             try:
-                check_article_size(len(str(_content(entry) or "")), source, f"item {number}")
                 yield article_from_entry(entry, parsed.feed, source, number, ingested)
             except SourceError as error:
                 yield error
