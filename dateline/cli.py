@@ -9,13 +9,16 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from dateline.corpus import DEFAULT_EXCLUDE, FieldMapping, read_sources
+from dateline.corpus.exclude import DEFAULT_EXCLUDE
 from dateline.errors import DatelineError, SourceError
-from dateline.indexer.store import DEFAULT_INDEX
+from dateline.indexer.fields import DEFAULT_INDEX, FACET_FIELDS
+
+if TYPE_CHECKING:
+    from dateline.corpus.records import FieldMapping
 
 index_option = click.option(
     "--index", "index_dir", default=lambda: os.environ.get("DATELINE_INDEX", DEFAULT_INDEX), show_default=DEFAULT_INDEX,
@@ -66,6 +69,8 @@ def field_options(command: Any) -> Any:
 
 
 def _mapping(field_specs: tuple[str, ...], fields_file: str | None) -> FieldMapping:
+    from dateline.corpus.records import FieldMapping
+
     specs = FieldMapping.parse(field_specs)
     if not fields_file:
         return specs
@@ -86,6 +91,8 @@ def _mapping(field_specs: tuple[str, ...], fields_file: str | None) -> FieldMapp
 def read(paths: tuple[str, ...], fmt: str, exclude: tuple[str, ...], field_specs: tuple[str, ...],
          fields_file: str | None) -> None:
     """Read sources and print the articles understood, one JSON object a line."""
+    from dateline.corpus.sources import read_sources
+
     table = fmt == "table" or (fmt == "auto" and _on_terminal())
     articles = skipped = 0
     for item in read_sources(paths, exclude or DEFAULT_EXCLUDE, _mapping(field_specs, fields_file)):
@@ -183,7 +190,7 @@ def stats(index_dir: str, top: int) -> None:
 @index_option
 def check(index_dir: str) -> None:
     """Verify every index file against the digest taken when it was committed."""
-    from dateline.indexer.store import check_index, corrupt_error
+    from dateline.indexer.engine.store import check_index, corrupt_error
 
     result = check_index(index_dir)
     if result.damaged:
@@ -202,33 +209,40 @@ def _bold(marked: str, styled: bool) -> str:
     return marked.replace(MARK_START, "").replace(MARK_END, "")
 
 
+def filter_options(command: Any) -> Any:
+    """A --NAME filter option for each facet of the field registry that has one."""
+    for facet in reversed([f for f in FACET_FIELDS if f.option]):
+        command = click.option(f"--{facet.name}", f"filter_{facet.name}", multiple=True, metavar="VALUE",
+                               help=facet.option)(command)
+    return command
+
+
 @cli.command()
 @click.argument("query", default="")
 @index_option
-@click.option("--agency", multiple=True, help="Only this agency (repeatable: any of them).")
-@click.option("--license", "license_", multiple=True, help="Only this license, e.g. CC-BY-4.0.")
-@click.option("--place", multiple=True, help="Only articles about this place (Reuters PLACES, e.g. usa).")
-@click.option("--dateline", "dateline_", multiple=True, help="Only articles with this dateline, e.g. TEHRAN.")
-@click.option("--lang", multiple=True, help="Only this language code, e.g. en, fa.")
-@click.option("--topic", multiple=True, help="Only this topic, e.g. cocoa.")
-@click.option("--from", "date_from", metavar="DATE", help="Published on or after (YYYY[-MM[-DD]]).")
+@filter_options
+@click.option("--from", "date_from", metavar="DATE",
+              help="Published on or after (YYYY[-MM[-DD]]), the source's own day.")
 @click.option("--to", "date_to", metavar="DATE", help="Published on or before (YYYY[-MM[-DD]]).")
 @click.option("--facet", "facet_names", default="", metavar="NAMES",
-              help="Facet counts to show, comma-separated: agency,license,year,month,place,topic,dateline,lang,person.")
+              help=f"Facet counts to show, comma-separated, from: {', '.join(f.name for f in FACET_FIELDS)}.")
 @click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance", show_default=True)
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1))
 @click.option("--collapse-reprints", is_flag=True, help="Show one copy of each reprinted story.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
-def search(query, index_dir, agency, license_, place, dateline_, lang, topic, date_from, date_to, facet_names,
-           sort, limit, page, collapse_reprints, fmt) -> None:
+@click.option("--explain", is_flag=True, help="Print the query's plan instead of searching.")
+def search(query, index_dir, date_from, date_to, facet_names, sort, limit, page, collapse_reprints, fmt, explain,
+           **filter_values) -> None:
     """Search the index with the Whoosh query language, filters and facet counts."""
     from dateline.search.archive import results_to_dict
 
-    filters = {"agency": agency, "license": license_, "place": place, "dateline": dateline_, "lang": lang,
-               "topic": topic}
+    filters = {name.removeprefix("filter_"): values for name, values in filter_values.items()}
     facets = [name.strip() for name in facet_names.split(",") if name.strip()]
     with _open_archive(index_dir) as archive:
+        if explain:
+            click.echo("\n".join(archive.explain(query)))
+            return
         results = archive.search(query, filters=filters, date_from=date_from, date_to=date_to, facets=facets,
                                  sort=sort, page=page, limit=limit, collapse_reprints=collapse_reprints)
     if fmt == "json":

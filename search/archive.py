@@ -9,36 +9,30 @@ from __future__ import annotations
 
 import difflib
 import functools
-import hashlib
 import html
 import inspect
-import json
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import numpy as np
-from whoosh import highlight, scoring
-from whoosh import query as wq
 
 from dateline.errors import DatelineError, QueryError
-from dateline.indexer import whoosh_patches  # noqa: F401  (applied on import)
-from dateline.indexer.analysis import WORD
-from dateline.indexer.schema import UNKNOWN
-from dateline.indexer.store import DEFAULT_INDEX, check_index, corrupt_error, open_index
+from dateline.indexer.engine.analysis import WORD
+from dateline.indexer.engine.segments import ArrayCache, PostingsCache
+from dateline.indexer.engine.store import check_index, corrupt_error, open_index
+from dateline.indexer.engine.view import MARK_END, MARK_START, IndexView
+from dateline.indexer.fields import DEFAULT_INDEX, TEXT_FIELDS, local_day
 from dateline.search.facets import FACETS, FacetCounts, FieldMap
-from dateline.search.masks import QueryArrays
-from dateline.search.query import TEXT_FIELDS, TEXT_NAMES, expand_terms, make_parser, parse_day, parse_query
+from dateline.search.plan import Evaluation, Node, Ranking, fallbacks, words_of
+from dateline.search.query import TEXT_NAMES, parse_day
 
 SORTS = ("relevance", "newest", "oldest")
-# Tuned on Cranfield with bench/relevance.py (a grid of K1 0.8-2.0, B 0.5-0.9, title boost 1-3).
-BM25_B, BM25_K1 = 0.75, 1.6
-MARK_START, MARK_END = "\ue000", "\ue001"  # highlight markers; renderers turn them into <mark> or bold
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_SUGGESTED_WORD = 40  # letters; no real word is longer, and correcting one costs a second per thousand
 OPERATORS = {"AND", "OR", "NOT", "TO", "ANDNOT", "ANDMAYBE"}
@@ -118,31 +112,28 @@ def _reading(method: F) -> F:
     return cast(F, call)
 
 
-class _MarkerFormatter(highlight.Formatter):
-    between = " … "
-
-    def format_token(self, text, token, replace=False):
-        return MARK_START + highlight.get_text(text, token, replace) + MARK_END
-
-
 class Archive:
-    """A read-only view of one index; facet maps are built once per index generation and cached."""
+    """A read-only view of one index. What it derives from the index (facet maps, date keys,
+    decoded postings) is computed per segment and kept while the segment lives, so a commit
+    costs only the work for the segments it added."""
 
-    def __init__(self, path: str | Path = DEFAULT_INDEX, weighting: scoring.WeightingModel | None = None,
+    def __init__(self, path: str | Path = DEFAULT_INDEX, ranking: Ranking | None = None,
                  time_limit: float = TIME_LIMIT):
         self.path = Path(path)
         self.time_limit = time_limit
-        self.index = open_index(self.path)
-        self._weighting = weighting or ranking()
-        self._generation = self.index.latest_generation()
-        self._searcher = self.index.searcher(weighting=self._weighting)
-        self._parser = make_parser(self.index.schema)
+        self.ranking = ranking or Ranking()
+        self._index = open_index(self.path)
+        self._arrays = ArrayCache(self.path)
+        self._postings = PostingsCache()
+        self._view = self._open_view()
         self._maps: dict[str, FieldMap] = {}
-        self._arrays: dict[str, dict[str, np.ndarray]] = {}
-        self._query_arrays: QueryArrays | None = None
+        self._merged: dict[str, np.ndarray] = {}
+
+    def _open_view(self) -> IndexView:
+        return IndexView(self._index, self.path, self.ranking, self._arrays, self._postings)
 
     def close(self) -> None:
-        self._searcher.close()
+        self._view.close()
 
     def __enter__(self) -> Archive:
         return self
@@ -151,110 +142,51 @@ class Archive:
         self.close()
 
     @property
-    def searcher(self):
-        # Compared by generation, not Searcher.up_to_date(): an index with nothing committed yet has
-        # an EmptyReader, which is never "up to date" and which Searcher.refresh() cannot reuse.
-        generation = self.index.latest_generation()
-        if generation != self._generation:
-            self._searcher.close()
-            self._searcher = self.index.searcher(weighting=self._weighting)
-            self._generation = generation
+    def view(self) -> IndexView:
+        """The latest committed generation (a commit by another process is seen at the next call)."""
+        if self._index.latest_generation() != self._view.generation:
+            self._view.close()
+            self._view = self._open_view()
             self._maps.clear()
-            self._arrays.clear()
-            self._query_arrays = None
-        return self._searcher
+            self._merged.clear()
+        return self._view
 
-    # -- arrays derived from the index, cached per generation -----------------------------------
+    # -- arrays over the whole view, merged from its segments ---------------------------------------
 
-    def _built_from(self) -> str:
-        """What every cached array is derived from: the generation and its segments, by id and size."""
-        reader = self.searcher.reader()
-        segments = [f"{leaf.segment().segment_id()}:{leaf.doc_count_all()}:{leaf.doc_count()}"
-                    for leaf, _ in reader.leaf_readers() if leaf.segment() is not None]
-        return f"{self._generation}|{reader.doc_count_all()}|{','.join(segments)}"
-
-    def _cached(self, name: str, build: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-        """Arrays from memory, from this generation's file beside the index, or built and stored there.
-
-        A cache file is used only if it says it holds `name`, built from these very segments, and
-        its arrays still have the checksum they were written with; else it is rebuilt. A damaged or
-        foreign file can cost a rebuild, never a wrong count."""
-        self.searcher  # noqa: B018  (refreshes, and clears the arrays of an older generation)
-        if name in self._arrays:
-            return self._arrays[name]
-        cache = self.path / f"cache-{self._generation}-{name}.npz"
-        label = {"name": name, "built_from": self._built_from()}
-        arrays = _load_cache(cache, label)
-        if arrays is None:
-            arrays = build()
-            _store(cache, arrays, label, stale=self.path.glob(f"cache-*-{name}.npz"))
-        self._arrays[name] = arrays
-        return arrays
+    def _merge(self, name: str, part: Callable[[Any], np.ndarray]) -> np.ndarray:
+        view = self.view
+        if name not in self._merged:
+            parts = [part(segment) for segment in view.segments]
+            self._merged[name] = np.concatenate(parts) if parts else np.zeros(0)
+        return self._merged[name]
 
     def fieldmap(self, field: str) -> FieldMap:
         """The (document, value) map of a facet field."""
-        self.searcher  # noqa: B018  (refreshes, and clears the maps of an older generation)
+        view = self.view
         if field not in self._maps:
-            def build() -> dict[str, np.ndarray]:
-                built = FieldMap.build(self.searcher.reader(), field)
-                return {"values": np.array(built.values, dtype=str), "docs": built.docs, "ordinals": built.ordinals}
-            arrays = self._cached(f"facet-{field}", build)
-            self._maps[field] = FieldMap(list(arrays["values"]), arrays["docs"], arrays["ordinals"],
-                                         self.searcher.reader().doc_count_all())
+            self._maps[field] = FieldMap.merge(((s.offset, s.facet(field)) for s in view.segments),
+                                               view.doc_count_all())
         return self._maps[field]
 
-    def _field_lengths(self, field: str) -> np.ndarray:
-        """Every document's length in a text field, as Whoosh stores it for BM25F."""
-        def build() -> dict[str, np.ndarray]:
-            reader = self.searcher.reader()
-            count = reader.doc_count_all()
-            lengths = (reader.doc_field_length(docnum, field, 0) or 0 for docnum in range(count))
-            return {"lengths": np.fromiter(lengths, dtype=np.float64, count=count)}
-        return self._cached(f"lengths-{field}", build)["lengths"]
+    def _live(self) -> np.ndarray:
+        return self._merge("live", lambda segment: segment.live).astype(bool)
 
     def _date_keys(self, docs: np.ndarray, newest: bool) -> np.ndarray:
         """Sort keys of documents by date, oldest or newest first, the undated after every date."""
-        def build() -> dict[str, np.ndarray]:
-            reader = self.searcher.reader()
-            raw = np.zeros(reader.doc_count_all(), dtype=np.uint64)
-            for leaf, offset in reader.leaf_readers():  # per segment: Whoosh's MultiColumnReader mis-indexes
-                column, count = leaf.column_reader("date", translate=False), leaf.doc_count_all()
-                raw[offset:offset + count] = np.fromiter((column[d] or 0 for d in range(count)), np.uint64, count)
-            # Whoosh's sortable form is unsigned; flipping the top bit keeps its order in int64.
-            return {"dates": (raw ^ np.uint64(1 << 63)).view(np.int64),
-                    "undated": self.fieldmap("year").mask([UNKNOWN])}
-        arrays = self._cached("dates", build)
-        keys = -arrays["dates"][docs] if newest else arrays["dates"][docs]
-        keys[arrays["undated"][docs]] = np.iinfo(np.int64).max
+        instants = self._merge("instants", lambda segment: segment.instants()).astype(np.int64)
+        undated = self._merge("undated", lambda segment: segment.days() == 0).astype(bool)
+        keys = -instants[docs] if newest else instants[docs]
+        keys[undated[docs]] = np.iinfo(np.int64).max
         return keys
 
     def _reprint_groups(self) -> np.ndarray:
         """Each document's reprint group as an ordinal of the reprint field map (-1: none)."""
-        def build() -> dict[str, np.ndarray]:
+        if "reprint-groups" not in self._merged:
             reprints = self.fieldmap("reprint")
             groups = np.full(reprints.doc_count, -1, dtype=np.int64)
             groups[reprints.docs] = reprints.ordinals
-            return {"groups": groups}
-        return self._cached("reprint-groups", build)["groups"]
-
-    def _live(self) -> np.ndarray:
-        """Documents not deleted."""
-        def build() -> dict[str, np.ndarray]:
-            reader = self.searcher.reader()
-            mask = np.ones(reader.doc_count_all(), dtype=bool)
-            for leaf, offset in reader.leaf_readers():
-                if leaf.has_deletions():
-                    mask[offset:offset + leaf.doc_count_all()] = False
-                    mask[np.fromiter(leaf.all_doc_ids(), dtype=np.int64) + offset] = True
-            return {"live": mask}
-        return self._cached("live", build)["live"]
-
-    def _matches(self) -> QueryArrays:
-        """Masks and scores of queries; kept per generation, with its cache of decoded postings."""
-        searcher = self.searcher
-        if self._query_arrays is None:
-            self._query_arrays = QueryArrays(searcher, self._live(), self._field_lengths)
-        return self._query_arrays
+            self._merged["reprint-groups"] = groups
+        return self._merged["reprint-groups"]
 
     def _ordered(self, docs: np.ndarray, keys: np.ndarray, top: int | None) -> np.ndarray:
         """Documents by key, then by document number (Whoosh's tie order); only the first `top` sorted."""
@@ -286,23 +218,25 @@ class Archive:
             resolved[name] = [spelling for v in values for spelling in spellings[v] or [v]]
         return resolved
 
-    def _resolve_terms(self, q: wq.Query) -> wq.Query:
-        """Facet-field terms typed in any case match the indexed spelling (agency:reuters)."""
+    def plan(self, query: str) -> Node:
+        """The query compiled once into Dateline's plan: checked, parsed, expansions read (and
+        bounded), facet values in their indexed spelling (agency:reuters finds Reuters)."""
         facet_fields = {facet.field for facet in FACETS.values()}
+        return self.view.compile(query, lambda field, value: self.fieldmap(field).resolve(value), facet_fields)
 
-        def fix(node: wq.Query) -> wq.Query:
-            if isinstance(node, wq.Term) and node.fieldname in facet_fields and isinstance(node.text, str):
-                spellings = self.fieldmap(node.fieldname).resolve(node.text)
-                if spellings and spellings != [node.text]:
-                    return wq.Or([wq.Term(node.fieldname, s, boost=node.boost) for s in spellings])
-            return node.apply(fix)
+    @_reading
+    def explain(self, query: str) -> list[str]:
+        """The plan of a query, one node a line, and which parts (if any) Whoosh answers itself."""
+        plan = self.plan(query)
+        lines = list(plan.explain())
+        found = fallbacks(plan)
+        lines.append(f"{len(found)} part{'s' * (len(found) != 1)} answered by Whoosh's own matchers"
+                     if found else "every node evaluated with numpy over whole posting blocks")
+        return lines
 
-        return fix(q)
-
-    def compile_query(self, query: str) -> wq.Query:
-        """The Whoosh query for the user's text: checked, parsed, expansions read (and bounded) once,
-        facet values in the indexed spelling."""
-        return self._resolve_terms(expand_terms(parse_query(query, self._parser), self.searcher.reader(), query))
+    def _evaluate(self, plan: Node, query: str, scored: bool) -> tuple[np.ndarray, np.ndarray]:
+        view = self.view
+        return Evaluation(view, self.ranking, query, self.time_limit).run(plan, view.segments, scored)
 
     @_reading
     def search(
@@ -329,28 +263,14 @@ class Archive:
             if name not in FACETS:
                 raise QueryError(f"unknown facet {name!r} (facets: {', '.join(FACETS)})")
         filters = self.resolve_filters(filters or {})
-        text_query = self.compile_query(query)
-        if not self.searcher.reader().doc_count_all():  # nothing committed yet: Whoosh's EmptyReader has no columns
-            return SearchResults(query=query, filters=filters, total=0, page=page, pages=1, limit=limit, sort=sort,
-                                 hits=[], facets=[FacetCounts(name, FACETS[name].label, [], ()) for name in facets],
-                                 collapsed=collapse_reprints)
-
-        matches = self._matches()
-        matches.start(query, self.time_limit)
-        scores = None
-        if sort == "relevance" and isinstance(text_query, wq.Every):
+        plan = self.plan(query)
+        first, last = _day_bounds(date_from, date_to)
+        if sort == "relevance" and not query.strip().strip("*"):
             sort = "newest"
-        if sort == "relevance":
-            base_mask, scores = matches.scored(text_query)
-        else:
-            base_mask = matches.mask(text_query)
-        if date_from or date_to:
-            start = parse_day(date_from) if date_from else None
-            end = parse_day(date_to, end=True) if date_to else None
-            if start and end and start > end:
-                raise QueryError(f"--from {date_from} is after --to {date_to}: no date is in between")
-            naive = [d.astimezone(timezone.utc).replace(tzinfo=None) if d else None for d in (start, end)]
-            base_mask = base_mask & matches.mask(wq.DateRange("date", naive[0], naive[1]))
+        base_mask, scores = self._evaluate(plan, query, scored=sort == "relevance")
+        if first or last:
+            days = self._merge("days", lambda segment: segment.days()).astype(np.int32)
+            base_mask = base_mask & (days > 0) & (days >= (first or 0)) & (days <= (last or 99_999_999))
         filter_masks = {name: self.fieldmap(FACETS[name].field).mask(values) for name, values in filters.items()}
         final_mask = base_mask.copy()
         for mask in filter_masks.values():
@@ -367,7 +287,7 @@ class Archive:
             facet_counts.append(facet.count(self.fieldmap(facet.field), mask, selected, facet_limit))
 
         docs = np.flatnonzero(final_mask)
-        keys = -scores[docs] if scores is not None else self._date_keys(docs, newest=sort == "newest")
+        keys = -scores[docs] if sort == "relevance" else self._date_keys(docs, newest=sort == "newest")
         if collapse_reprints:  # the best-ranked copy of each reprint group stands for the group
             ordered = self._ordered(docs, keys, None)
             groups = self._reprint_groups()[ordered]
@@ -378,45 +298,34 @@ class Archive:
             ordered = self._ordered(docs, keys, page * limit)
             total = len(docs)
 
-        words = _body_words(text_query, self.searcher)
+        words = words_of(plan, "body")
         hits = [
-            self._hit(int(docnum), rank, float(scores[docnum]) if scores is not None else None, words)
+            self._hit(int(docnum), rank, float(scores[docnum]) if sort == "relevance" else None, words)
             for rank, docnum in enumerate(ordered[(page - 1) * limit: page * limit], start=(page - 1) * limit + 1)
         ]
         return SearchResults(
             query=query, filters=filters, total=total, page=page, pages=max(1, math.ceil(total / limit)),
             limit=limit, sort=sort, hits=hits, facets=facet_counts, collapsed=collapse_reprints,
-            suggestion=self.suggest(query, text_query) if total == 0 or self._has_unknown_word(text_query) else None,
+            suggestion=self.suggest(query) if total == 0 or self._has_unknown_word(plan) else None,
         )
 
     def _hit(self, docnum: int, rank: int, score: float | None, words: frozenset[str] = frozenset()) -> Hit:
-        """A result from a document's stored fields; a snippet around the query's words, else the lead."""
-        stored = self.searcher.reader().stored_fields(docnum)
-        article = json.loads(stored["article"])
-        snippet = ""
-        if words:
-            snippet = highlight.highlight(
-                article["body"], words, self.searcher.schema["body"].analyzer,
-                highlight.ContextFragmenter(maxchars=240, surround=60), _MarkerFormatter(), top=2, mode="index")
-        group = stored.get("reprint") or article["id"]
+        """A result from a document's stored article; a snippet around the query's words, else the lead."""
+        article = self.view.stored(docnum)
+        group = article.pop("reprint_group") or article["id"]
+        snippet = self.view.snippet(article["body"], words) if words else ""
         return Hit(rank=rank, score=score, article=article, snippet=" ".join(snippet.split()) or _lead(article["body"]),
                    reprint_group=group, reprint_count=max(1, self.reprint_size(group)))
 
-    def _has_unknown_word(self, q: wq.Query) -> bool:
-        reader = self.searcher.reader()
-        for fieldname, text in q.iter_all_terms():
-            if fieldname == "body" and reader.doc_frequency(fieldname, text) == 0:
-                return True
-        return False
+    def _has_unknown_word(self, plan: Node) -> bool:
+        return any(not self.view.knows("body", word) for word in words_of(plan, "body"))
 
-    def suggest(self, query: str, q: wq.Query) -> str | None:
+    def suggest(self, query: str) -> str | None:
         """'Did you mean': the query as typed, each word found in no article replaced by the closest
         indexed word. (Whoosh's correct_query fails on ranges and on tokens without positions.)"""
-        if isinstance(q, wq.Every):
+        if not query.strip().strip("*"):
             return None
-        reader = self.searcher.reader()
-        analyzer = self.searcher.schema["body"].analyzer
-        corrector = self.searcher.corrector("body")
+        view = self.view
         changed = False
 
         def correct(match: re.Match) -> str:
@@ -424,14 +333,14 @@ class Archive:
             field, word = match.group(1), match.group(2)
             if (field and field.lower() not in TEXT_NAMES) or word in OPERATORS or len(word) > MAX_SUGGESTED_WORD:
                 return match.group()
-            terms = [token.text for token in analyzer(word)]
-            if not terms or any(reader.doc_frequency(name, term) for term in terms for name in TEXT_FIELDS):
+            terms = view.analyze("body", word)
+            if not terms or any(view.knows(name, term) for term in terms for name in TEXT_FIELDS):
                 return match.group()
-            found = corrector.suggest(word.lower(), limit=1, prefix=1)
+            found = view.closest_word("body", word)
             if not found:
                 return match.group()
             changed = True
-            return match.group()[: match.start(2) - match.start()] + found[0]
+            return match.group()[: match.start(2) - match.start()] + found
 
         corrected = _SUGGESTABLE.sub(correct, query)
         return corrected if changed else None
@@ -440,13 +349,19 @@ class Archive:
 
     @_reading
     def article(self, article_id: str) -> dict[str, Any] | None:
-        stored = self.searcher.document(id=article_id)
-        return json.loads(stored["article"]) if stored else None
+        numbers = self.view.numbers("id", article_id)
+        if not numbers:
+            return None
+        article = self.view.stored(numbers[0])
+        article.pop("reprint_group")
+        return article
 
     @_reading
     def reprints(self, group: str) -> list[dict[str, Any]]:
         """Every copy in a reprint group, earliest first (undated copies last)."""
-        copies = [json.loads(f["article"]) for f in self.searcher.documents(reprint=group)]
+        copies = [self.view.stored(n) for n in self.view.numbers("reprint", group)]
+        for copy in copies:
+            copy.pop("reprint_group")
         return sorted(copies, key=lambda a: (a["published"] is None, a["published"] or "", a["id"]))
 
     @_reading
@@ -462,18 +377,18 @@ class Archive:
     def reprint_size(self, group: str) -> int:
         """How many copies a reprint group holds."""
         reprints = self.fieldmap("reprint")
-        sizes = self._cached("reprint-sizes", lambda: {
-            "sizes": np.bincount(reprints.ordinals, minlength=len(reprints.values))})["sizes"]
+        if "reprint-sizes" not in self._merged:
+            live_ordinals = reprints.ordinals[self._live()[reprints.docs]]
+            self._merged["reprint-sizes"] = np.bincount(live_ordinals, minlength=len(reprints.values))
         ordinal = reprints.ordinal(group)
-        return int(sizes[ordinal]) if ordinal is not None else 0
+        return int(self._merged["reprint-sizes"][ordinal]) if ordinal is not None else 0
 
     @_reading
     def iter_articles(self) -> Iterator[dict[str, Any]]:
         """Every article with its reprint group, one at a time, so memory does not grow with the archive."""
-        reader = self.searcher.reader()
-        for docnum in reader.all_doc_ids():
-            stored = reader.stored_fields(docnum)
-            yield {**json.loads(stored["article"]), "reprint_group": stored.get("reprint")}
+        view = self.view
+        for docnum in view.live_numbers():
+            yield view.stored(docnum)
 
     @_reading
     def stats(self, facets: Iterable[str] = tuple(FACETS), top: int = 5) -> ArchiveStats:
@@ -488,60 +403,17 @@ class Archive:
         )
 
 
-def ranking() -> scoring.WeightingModel:
-    """BM25F with the parameters tuned on Cranfield (bench/relevance.py); see the README's table."""
-    return scoring.BM25F(B=BM25_B, K1=BM25_K1)
+def _day_bounds(date_from: str | None, date_to: str | None) -> tuple[int | None, int | None]:
+    """--from/--to as local days (YYYYMMDD): the same days the year and month facets count."""
+    start = parse_day(date_from) if date_from else None
+    end = parse_day(date_to, end=True) if date_to else None
+    if start and end and start > end:
+        raise QueryError(f"--from {date_from} is after --to {date_to}: no date is in between")
+    return (local_day(start) if start else None, local_day(end) if end else None)
 
 
 def _published(article: dict[str, Any]) -> datetime | None:
     return datetime.fromisoformat(article["published"]) if article.get("published") else None
-
-
-def _arrays_digest(arrays: Mapping[str, np.ndarray]) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    for key in sorted(arrays):
-        array = np.ascontiguousarray(arrays[key])
-        digest.update(f"{key}|{array.dtype.str}|{array.shape}|".encode())
-        digest.update(array.tobytes())
-    return digest.hexdigest()
-
-
-def _load_cache(cache: Path, label: dict[str, str]) -> dict[str, np.ndarray] | None:
-    """A cache file's arrays if it is whole and made for `label`; None for anything else."""
-    if not cache.exists():
-        return None
-    try:
-        with np.load(cache, allow_pickle=False) as data:
-            arrays = {key: data[key] for key in data.files}
-        meta = json.loads(str(arrays.pop("_meta")))
-    except Exception:  # numpy and zipfile raise many kinds (BadZipFile, zlib.error, EOFError, KeyError, ...)
-        return None
-    if not isinstance(meta, dict) or meta.get("label") != label or meta.get("digest") != _arrays_digest(arrays):
-        return None
-    return arrays
-
-
-def _store(cache: Path, arrays: dict[str, np.ndarray], label: dict[str, str], stale: Iterable[Path]) -> None:
-    """Write a cache file atomically, labelled and checksummed, and drop those of older generations;
-    a read-only index is fine."""
-    meta = json.dumps({"label": label, "digest": _arrays_digest(arrays)})
-    try:
-        tmp = cache.with_suffix(".tmp.npz")
-        np.savez(tmp, **cast(dict[str, Any], {"_meta": np.array(meta), **arrays}))
-        tmp.replace(cache)
-        for old in stale:
-            if old != cache:
-                old.unlink(missing_ok=True)
-    except OSError:
-        pass
-
-
-def _body_words(q: wq.Query, searcher) -> frozenset[str]:
-    """The body words a query looks for (prefixes and wildcards expanded), for highlighting."""
-    field = searcher.schema["body"]
-    # Name the field: without it Whoosh's loop rebinds its own `fieldname` and skips other fields' leaves.
-    return frozenset(field.from_bytes(text) for _, text in q.existing_terms(searcher.reader(), expand=True,
-                                                                             fieldname="body"))
 
 
 def _lead(body: str, chars: int = 200) -> str:

@@ -1,4 +1,5 @@
-"""Facet kinds, registered in one place: a new facet is a small class or one line in FACETS.
+"""Facet kinds, registered in one place: a facet is an entry of the field registry
+(indexer/fields.py), counted by the class its `facet_kind` names in FACET_KINDS.
 
 Counting is done on cached per-field maps (numpy arrays of (document, value) pairs), so a facet
 count over any set of matching documents is one bincount, whatever the size of the match.
@@ -6,11 +7,17 @@ count over any set of matching documents is one bincount, whatever the size of t
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dateline.indexer.schema import UNKNOWN
+from dateline.indexer.fields import FACET_FIELDS, UNKNOWN
+
+if TYPE_CHECKING:
+    from dateline.indexer.engine.segments import FacetPart
 
 
 @dataclass(frozen=True)
@@ -40,22 +47,31 @@ class FieldMap:
         self.docs = docs
         self.ordinals = ordinals
         self.doc_count = doc_count
-        self._index = {value: number for number, value in enumerate(values)}
-        self._folded: dict[str, list[str]] = {}
-        for value in values:
-            self._folded.setdefault(value.casefold(), []).append(value)
+
+    @functools.cached_property
+    def _index(self) -> dict[str, int]:
+        return {value: number for number, value in enumerate(self.values)}
+
+    @functools.cached_property
+    def _folded(self) -> dict[str, list[str]]:
+        folded: dict[str, list[str]] = {}
+        for value in self.values:
+            folded.setdefault(value.casefold(), []).append(value)
+        return folded
 
     @classmethod
-    def build(cls, reader, field: str) -> FieldMap:
-        values, docs, ordinals = [], [], []
-        for number, term in enumerate(reader.lexicon(field)):
-            ids = np.fromiter(reader.postings(field, term).all_ids(), dtype=np.int32)
-            values.append(term.decode("utf-8"))
-            docs.append(ids)
-            ordinals.append(np.full(len(ids), number, dtype=np.int32))
-        empty = np.zeros(0, dtype=np.int32)
-        return cls(values, np.concatenate(docs) if docs else empty,
-                   np.concatenate(ordinals) if ordinals else empty, reader.doc_count_all())
+    def merge(cls, parts: Iterable[tuple[int, FacetPart]], doc_count: int) -> FieldMap:
+        """One map over a whole view from each segment's (offset, part): values united and sorted,
+        each segment's ordinals renumbered, its documents moved by its offset."""
+        parts = list(parts)
+        values = sorted({value for _, part in parts for value in part.values})
+        position = {value: number for number, value in enumerate(values)}
+        docs, ordinals = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=np.int32)]
+        for offset, part in parts:
+            renumber = np.array([position[value] for value in part.values], dtype=np.int32)
+            docs.append(part.docs + np.int32(offset))
+            ordinals.append(renumber[part.ordinals] if len(renumber) else part.ordinals)
+        return cls(values, np.concatenate(docs), np.concatenate(ordinals), doc_count)
 
     def resolve(self, value: str) -> list[str]:
         """The indexed spellings of a value typed in any case ('reuters' -> ['Reuters'])."""
@@ -104,14 +120,5 @@ class DateFacet(Facet):
     by_value = True
 
 
-FACETS: dict[str, Facet] = {facet.name: facet for facet in [
-    Facet("agency", "agency", "Agency"),
-    Facet("license", "license", "License"),
-    Facet("lang", "lang", "Language"),
-    Facet("dateline", "dateline", "Dateline"),
-    Facet("place", "place", "Place"),
-    Facet("topic", "topic", "Topic"),
-    Facet("person", "person", "Person"),
-    DateFacet("year", "year", "Year"),
-    DateFacet("month", "month", "Month"),
-]}
+FACET_KINDS: dict[str, type[Facet]] = {"terms": Facet, "dates": DateFacet}
+FACETS: dict[str, Facet] = {f.name: FACET_KINDS[f.facet_kind](f.name, f.name, f.label) for f in FACET_FIELDS}

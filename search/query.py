@@ -1,4 +1,4 @@
-"""The Whoosh query language with guessable field names, and one-line errors for malformed queries.
+"""The Whoosh query language, checked: guessable field names, and one-line errors for malformed queries.
 
 Whoosh's parser forgives everything (an unclosed parenthesis or an unknown field silently becomes
 words), which would hide a researcher's typo behind plausible results; so the query is checked
@@ -10,33 +10,16 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from whoosh import query as wq
-from whoosh.qparser import FieldAliasPlugin, FuzzyTermPlugin, MultifieldParser
-
 from dateline.errors import QueryError
+from dateline.indexer.fields import ALIASES, QUERY_FIELDS, TEXT_FIELDS
 
-TEXT_FIELDS = ("title", "body")
-# A title word also counts in its own field, so titles already weigh double; a further boost
-# lowered nDCG@10 on Cranfield (0.383 at 1.0, 0.367 at 2.0, 0.353 at 3.0).
-FIELD_BOOSTS = {"title": 1.0, "body": 1.0}
-# What users may type before a colon, and the index field each name means.
-ALIASES = {
-    "lang": ["language"],
-    "place": ["places", "country"],
-    "topic": ["topics"],
-    "person": ["people"],
-    "dateline": ["city"],
-    "body": ["text"],
-}
-QUERY_FIELDS = {"title", "body", "agency", "license", "lang", "dateline", "place", "topic", "person",
-                "year", "month", "date", "id", "reprint"}
-KNOWN_NAMES = QUERY_FIELDS | {alias for names in ALIASES.values() for alias in names}
+# What users may type before a colon: the registry's query fields and their aliases.
+KNOWN_NAMES = set(QUERY_FIELDS) | {alias for names in ALIASES.values() for alias in names}
 TEXT_NAMES = {*TEXT_FIELDS, *(alias for name in TEXT_FIELDS for alias in ALIASES.get(name, []))}
 
 MAX_QUERY_CHARS = 10_000
 MAX_DEPTH = 32           # nested parentheses; Whoosh's parser recurses once per level
 MAX_EDIT_DISTANCE = 2    # as Lucene: wider fuzzy matches are noise, and their automaton is slow
-MAX_EXPANSIONS = 4096    # words one wildcard, prefix or fuzzy term may stand for
 
 _FIELD = re.compile(r"(?<![\w\\])(\w+):")
 _NUMBER_WITH_COLON = re.compile(r"(?<![\w\\:])\d+(?::\d+)+(?![\w:])")  # 15:01, 3:1: text, not a field
@@ -152,41 +135,6 @@ def prepare_query(text: str) -> str:
     while _REPEATED_NOT.search(_outside_quotes(text)):
         text = _replace_outside_quotes(text, _REPEATED_NOT, lambda m: "")
     return text
-
-
-def make_parser(schema) -> MultifieldParser:
-    parser = MultifieldParser(list(TEXT_FIELDS), schema, fieldboosts=FIELD_BOOSTS)
-    parser.add_plugin(FieldAliasPlugin(ALIASES))
-    parser.add_plugin(FuzzyTermPlugin())
-    return parser
-
-
-def parse_query(text: str, parser: MultifieldParser) -> wq.Query:
-    """A Whoosh query for the user's text; the empty query (or only stars) matches every article."""
-    text = text.strip()
-    if not text.strip("*"):
-        return wq.Every()
-    prepared = prepare_query(text)
-    try:
-        return parser.parse(prepared)
-    except Exception as exc:  # Whoosh's parser raises what its nodes raise; the user gets one line
-        raise QueryError(f"query {text!r}: cannot be read ({type(exc).__name__}: {exc})") from None
-
-
-def expand_terms(q: wq.Query, reader, text: str) -> wq.Query:
-    """Wildcards, prefixes and fuzzy terms replaced by the OR of the words they stand for, read once
-    here and bounded, so no later step (matching, scoring, highlighting) expands them again."""
-    if isinstance(q, wq.MultiTerm) and not isinstance(q, wq.Every):
-        words = []
-        for _, btext in q.expanded_terms(reader):
-            words.append(wq.Term(q.fieldname, btext))
-            if len(words) > MAX_EXPANSIONS:
-                raise QueryError(f"query {text!r}: {q} stands for more than {MAX_EXPANSIONS:,} words: "
-                                 "make it more specific")
-        if not words:
-            return wq.NullQuery
-        return words[0] if len(words) == 1 else wq.Or(words, boost=q.boost)
-    return q.apply(lambda child: expand_terms(child, reader, text))
 
 
 def parse_day(value: str, end: bool = False) -> datetime:

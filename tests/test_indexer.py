@@ -15,7 +15,7 @@ import pytest
 
 from dateline.errors import ArchiveError
 from dateline.indexer import index_sources
-from dateline.indexer.store import open_index
+from dateline.indexer.engine.store import open_index
 from dateline.search import Archive
 
 from .conftest import SEEDS, run_cli

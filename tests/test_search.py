@@ -114,29 +114,6 @@ def test_date_options_sort_and_pages(reuters_index):
     assert page1["pages"] == 26
 
 
-@pytest.mark.parametrize("query", [
-    "cocoa", "oil prices", "oil OR gas OR wheat", "title:cocoa", "grain^2 wheat", "agency:reuters cocoa",
-    "(oil OR crude) AND (price OR prices)", '"oil prices"', '"crude oil prices"', '"price of oil"',
-    '"cocoa prices"~5', "said",
-])
-def test_numpy_ranking_is_whooshs_bm25f(archive, query):
-    """Scores computed with numpy from posting blocks are the ones Whoosh's own exhaustive search gives."""
-
-    parsed = archive.compile_query(query).normalize()
-    theirs = archive.searcher.search(parsed, limit=None)
-    ours = archive.search(query, limit=20)
-    assert ours.total == len(theirs) > 0
-    assert [hit.id for hit in ours.hits] == [json.loads(hit["article"])["id"] for hit in theirs[:20]]
-    assert [hit.score for hit in ours.hits] == pytest.approx([hit.score for hit in theirs[:20]], rel=1e-9)
-
-
-def test_not_matches_an_independent_count(archive):
-    def having(word: str) -> set[int]:  # Whoosh's own postings of the (stemmed) word in title or body
-        return {n for field in ("title", "body") for n in archive.searcher.document_numbers(**{field: word})}
-
-    assert archive.search("oil AND NOT gas").total == len(having("oil") - having("ga")) > 0
-
-
 @pytest.mark.parametrize("sort", ["newest", "oldest"])
 def test_undated_articles_come_last_in_date_order(archive, sort):
     query = "year:unknown OR cocoa"  # the corpus's one undated article and 127 dated ones
@@ -144,21 +121,6 @@ def test_undated_articles_come_last_in_date_order(archive, sort):
     dates = [hit.article["published"] for hit in results.hits]
     assert results.total == 128 and dates[-1:] == [None] and None not in dates[:-1]
     assert dates[:-1] == sorted(dates[:-1], reverse=sort == "newest")
-
-
-def test_decoded_postings_cache_stays_within_its_bound(reuters_index, monkeypatch):
-    from dateline.search import masks
-
-    with Archive(reuters_index) as unbounded:
-        expected = [[hit.id for hit in unbounded.search(q).hits] for q in ("oil", "said", '"oil prices"')]
-    monkeypatch.setattr(masks, "POSTINGS_CACHE", 20_000)
-    with Archive(reuters_index) as archive:
-        for _ in range(2):
-            assert [[hit.id for hit in archive.search(q).hits] for q in ("oil", "said", '"oil prices"')] == expected
-            matches = archive._matches()
-            kept = sum(len(arrays[0]) for arrays in matches._cache.values())
-            assert kept == matches._cached_postings
-            assert kept <= 20_000 or len(matches._cache) == 1, "only a single term larger than the bound is kept"
 
 
 def test_histogram_by_month_is_in_time_order(archive):

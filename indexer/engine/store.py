@@ -1,21 +1,25 @@
-"""Opening and creating the index folder, with one-line errors for every way it can be wrong."""
+"""The index folder: opening and creating it, with one-line errors for every way it can be wrong, and
+the digest of every committed file, by which damage is told from a bug."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from whoosh import index
 from whoosh.index import EmptyIndexError, FileIndex
 
 from dateline.errors import ArchiveError
-from dateline.indexer.schema import build_schema
+from dateline.indexer.engine import patches  # noqa: F401  (applied on import)
+from dateline.indexer.engine.schema import build_schema
+from dateline.indexer.engine.writer import open_writer
 
 INDEX_NAME = "dateline"
-DEFAULT_INDEX = "dateline-index"
 CHECKSUMS = "checksums.json"  # digest of every committed index file: how damage is told from a bug
 
 
@@ -160,3 +164,57 @@ def corrupt_error(path: str | Path, damaged: list[str], exc: BaseException | Non
     cause = f"; {exception_kind(exc)} reading it" if exc is not None else ""
     return ArchiveError(f"{path}: the index is corrupt ({', '.join(damaged)} changed since written{cause}); "
                         f"rebuild it: dateline index SOURCES --index {path}")
+
+
+class Store:
+    """The index as an indexing run sees it: what is already there, and a writer to change it."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.ix = create_or_open_index(self.path)
+
+    def indexed_signatures(self) -> set[str]:
+        """The path|size|mtime signature of every file indexed."""
+        with self.ix.reader() as reader:
+            return {term.decode() for term in reader.lexicon("source_sig")}
+
+    def indexed_sources(self) -> list[str]:
+        with self.ix.reader() as reader:
+            return [term.decode() for term in reader.lexicon("source")]
+
+    def reprint_signatures(self) -> Iterator[tuple[str, bytes, str]]:
+        """(key, MinHash signature, reprint group) of every article indexed."""
+        with self.ix.reader() as reader:
+            if reader.doc_count():
+                keys, hashes, groups = (reader.column_reader(name) for name in ("key", "minhash", "reprint"))
+                for docnum in reader.all_doc_ids():
+                    yield keys[docnum], hashes[docnum], groups[docnum]
+
+    def checksums_of(self, source: str) -> dict[str, str]:
+        """Each indexed article of one source file: its key and body checksum."""
+        with self.ix.searcher() as searcher:
+            return {fields["key"]: fields["checksum"] for fields in searcher.documents(source=source)}
+
+    def writer(self, wait: float, procs: int) -> Writer:
+        return Writer(self, open_writer(self.ix, self.path, wait, procs))
+
+
+class Writer:
+    """Adds and deletes documents; a commit is atomic and records the new files' digests."""
+
+    def __init__(self, store: Store, writer: Any):
+        self.store, self._writer = store, writer
+
+    def add(self, document: dict[str, Any]) -> None:
+        self._writer.add_document(**document)
+
+    def delete_source(self, source: str) -> int:
+        """Delete every article of one source file; how many there were."""
+        return self._writer.delete_by_term("source", source)
+
+    def commit(self) -> None:
+        self._writer.commit()
+        record_checksums(self.store.path)
+
+    def cancel(self) -> None:
+        self._writer.cancel()

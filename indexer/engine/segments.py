@@ -1,0 +1,263 @@
+"""Reading a committed index one segment at a time, as numpy arrays.
+
+Whoosh segments are immutable once written (a later commit only marks documents deleted), so every
+array Dateline derives from one (field lengths, dates, days, facet maps, decoded postings) is keyed
+by the segment's id: a commit computes arrays only for the segments it added. Derived arrays are
+also kept beside the index in files named after the segment, labelled and checksummed, so a new
+process reads them instead of recomputing them; a damaged or foreign file costs a rebuild, never a
+wrong answer.
+
+Posting lists are read a block at a time straight from Whoosh's W3 codec (ids, weights and
+positions of a block are stored together), bypassing the one-posting-at-a-time matcher API; that
+relies on private attributes of whoosh-reloaded 2.7.5, which is pinned, and tests/test_engine.py
+checks the arrays against Whoosh's own matchers, on segments with and without deletions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching.wrappers import FilterMatcher
+
+Arrays = dict[str, np.ndarray]
+CACHE_VERSION = 2  # bump when what a cache file holds changes
+POSTINGS_CACHE = 8_000_000  # decoded postings (or positions) kept between queries: 8 bytes each, 64 MB
+
+
+@dataclass(frozen=True)
+class FacetPart:
+    """One segment's (document, value) pairs of a facet field: sorted values, and for each pair the
+    document (numbered within the segment) and the value's ordinal."""
+
+    values: list[str]
+    docs: np.ndarray
+    ordinals: np.ndarray
+
+
+class ArrayCache:
+    """Arrays derived from segments, in memory and in labelled files beside the index.
+
+    Shared by every view of one index in a process, so a view of a newer generation reuses what an
+    older one computed for the segments they have in common."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._arrays: dict[tuple[str, str], Arrays] = {}
+
+    def get(self, segment_id: str, size: int, name: str, build: Callable[[], Arrays]) -> Arrays:
+        key = (segment_id, name)
+        if key not in self._arrays:
+            label = {"version": CACHE_VERSION, "segment": segment_id, "size": size, "name": name}
+            file = self.path / f"cache-{segment_id}-{name}.npz"
+            arrays = _load(file, label)
+            if arrays is None:
+                arrays = build()
+                _store(file, arrays, label)
+            self._arrays[key] = arrays
+        return self._arrays[key]
+
+    def keep_only(self, segment_ids: set[str]) -> None:
+        """Forget, and delete the files of, segments merged away by a commit."""
+        for key in [k for k in self._arrays if k[0] not in segment_ids]:
+            del self._arrays[key]
+        for file in self.path.glob("cache-*.npz"):
+            if file.name.split("-")[1] not in segment_ids:
+                file.unlink(missing_ok=True)
+
+
+class PostingsCache:
+    """Decoded posting lists, most recently used first, bounded by POSTINGS_CACHE entries in all.
+    Decoding Whoosh's compressed blocks is most of a query's cost."""
+
+    def __init__(self) -> None:
+        self._lists: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self.size = 0
+
+    def get(self, key: tuple, decode: Callable[[], tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+        if key in self._lists:
+            self._lists.move_to_end(key)
+            return self._lists[key]
+        arrays = self._lists[key] = decode()
+        self.size += len(arrays[0])
+        while self.size > POSTINGS_CACHE and len(self._lists) > 1:
+            self.size -= len(self._lists.popitem(last=False)[1][0])
+        return arrays
+
+    def __len__(self) -> int:
+        return len(self._lists)
+
+
+class Segment:
+    """One segment of an index view: its documents are numbered offset .. offset + size - 1 in the view."""
+
+    def __init__(self, leaf: Any, offset: int, schema: Any, arrays: ArrayCache, postings: PostingsCache):
+        self._leaf, self._schema, self._arrays, self._postings = leaf, schema, arrays, postings
+        self.id: str = leaf.segment().segment_id()
+        self.offset = offset
+        self.size: int = leaf.doc_count_all()
+        self.live = np.ones(self.size, dtype=bool)
+        if leaf.has_deletions():
+            self.live[:] = False
+            self.live[np.fromiter(leaf.all_doc_ids(), dtype=np.int64)] = True
+
+    def __repr__(self) -> str:
+        return f"Segment({self.id}, {self.size} documents at {self.offset})"
+
+    def _cached(self, name: str, build: Callable[[], Arrays]) -> Arrays:
+        return self._arrays.get(self.id, self.size, name, build)
+
+    def has(self, field: str, btext: bytes) -> bool:
+        return (field, btext) in self._leaf
+
+    def postings(self, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """Every document of a term in this segment (deleted ones too: callers apply `live`) and
+        the term's weight (frequency) there."""
+        def decode() -> tuple[np.ndarray, np.ndarray]:
+            ids, weights = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=np.float32)]
+            if self.has(field, btext):
+                for block_ids, block_weights, _ in _blocks(self._leaf.postings(field, btext)):
+                    ids.append(np.asarray(block_ids, dtype=np.int32))
+                    weights.append(np.asarray(block_weights, dtype=np.float32))
+            return np.concatenate(ids), np.concatenate(weights)
+        return self._postings.get((self.id, field, btext), decode)
+
+    def positions(self, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """Every (document, word position) of a term in this segment, for phrases."""
+        def decode() -> tuple[np.ndarray, np.ndarray]:
+            decode_value = self._schema[field].format.decode_positions
+            docs: list[int] = []
+            positions: list[int] = []
+            if self.has(field, btext):
+                for ids, _, values in _blocks(self._leaf.postings(field, btext), values=True):
+                    for docnum, value in zip(ids, values or (), strict=True):
+                        found = decode_value(value)
+                        docs.extend([docnum] * len(found))
+                        positions.extend(found)
+            return np.array(docs, dtype=np.int32), np.array(positions, dtype=np.int32)
+        return self._postings.get((self.id, "#positions", field, btext), decode)
+
+    def lengths(self, field: str) -> np.ndarray:
+        """Every document's length in a text field, as Whoosh stores it for BM25F."""
+        def build() -> Arrays:
+            lengths = (self._leaf.doc_field_length(d, field, 0) or 0 for d in range(self.size))
+            return {"lengths": np.fromiter(lengths, dtype=np.float64, count=self.size)}
+        return self._cached(f"lengths-{field}", build)["lengths"]
+
+    def instants(self) -> np.ndarray:
+        """Publication instants (UTC) as int64 keys in time order; undated documents have day 0."""
+        def build() -> Arrays:
+            column = self._leaf.column_reader("date", translate=False)
+            raw = np.fromiter((column[d] or 0 for d in range(self.size)), np.uint64, self.size)
+            # Whoosh's sortable form is unsigned; flipping the top bit keeps its order in int64.
+            return {"instants": (raw ^ np.uint64(1 << 63)).view(np.int64)}
+        return self._cached("instants", build)["instants"]
+
+    def days(self) -> np.ndarray:
+        """Local publication days as YYYYMMDD (0: unknown)."""
+        def build() -> Arrays:
+            column = self._leaf.column_reader("day", translate=True)
+            return {"days": np.fromiter((column[d] or 0 for d in range(self.size)), np.int32, self.size)}
+        return self._cached("days", build)["days"]
+
+    def facet(self, field: str) -> FacetPart:
+        def build() -> Arrays:
+            values, docs, ordinals = [], [], []
+            for number, term in enumerate(self._leaf.lexicon(field)):
+                ids = np.fromiter(_unfiltered(self._leaf.postings(field, term)).all_ids(), dtype=np.int32)
+                values.append(term.decode("utf-8"))
+                docs.append(ids)
+                ordinals.append(np.full(len(ids), number, dtype=np.int32))
+            empty = np.zeros(0, dtype=np.int32)
+            return {"values": np.array(values, dtype=str), "docs": np.concatenate(docs) if docs else empty,
+                    "ordinals": np.concatenate(ordinals) if ordinals else empty}
+        arrays = self._cached(f"facet-{field}", build)
+        return FacetPart([str(v) for v in arrays["values"]], arrays["docs"], arrays["ordinals"])
+
+    def whoosh_matches(self, query: Any, searcher: Any, scored: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Documents (numbered in this segment) and scores of a Whoosh query, by Whoosh's own
+        matchers: the exact answer for what Dateline's plan does not evaluate itself."""
+        sub = next(s for s, offset in searcher.leaf_searchers() if offset == self.offset)
+        context = searcher.context() if scored else searcher.boolean_context()
+        matcher = query.matcher(sub, context)
+        ids: list[int] = []
+        scores: list[float] = []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            scores.append(matcher.score() if scored else 1.0)
+            matcher.next()
+        return np.array(ids, dtype=np.int64), np.array(scores, dtype=np.float64)
+
+
+def _unfiltered(matcher: Any) -> Any:
+    """A segment's own posting matcher: Whoosh wraps it to skip deleted documents one at a time
+    once a segment has deletions; here deletions are applied as a mask instead."""
+    return matcher.child if isinstance(matcher, FilterMatcher) else matcher
+
+
+def _blocks(matcher: Any, values: bool = False) -> Iterator[tuple[Any, Any, Any]]:
+    """A posting list's ids, weights (and values: encoded positions) a block at a time."""
+    matcher = _unfiltered(matcher)
+    if not isinstance(matcher, W3LeafMatcher):
+        raise TypeError(f"Dateline reads Whoosh's W3 codec only, not {type(matcher).__name__}")
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        if matcher._weights is None:
+            matcher._read_weights()
+        if values and matcher._values is None:
+            matcher._read_values()
+        block = slice(matcher._i, matcher._blocklength)
+        yield matcher._ids[block], matcher._weights[block], matcher._values[block] if values else None
+        matcher._next_block()
+
+
+def _digest(arrays: Mapping[str, np.ndarray]) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for key in sorted(arrays):
+        array = np.ascontiguousarray(arrays[key])
+        digest.update(f"{key}|{array.dtype.str}|{array.shape}|".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+def _load(file: Path, label: dict[str, Any]) -> Arrays | None:
+    """A cache file's arrays if it is whole and made for `label`; None for anything else."""
+    if not file.exists():
+        return None
+    try:
+        with np.load(file, allow_pickle=False) as data:
+            arrays = {key: data[key] for key in data.files}
+        meta = json.loads(str(arrays.pop("_meta")))
+    except Exception:  # numpy and zipfile raise many kinds (BadZipFile, zlib.error, EOFError, KeyError, ...)
+        return None
+    if not isinstance(meta, dict) or meta.get("label") != label or meta.get("digest") != _digest(arrays):
+        return None
+    return arrays
+
+
+def _store(file: Path, arrays: Arrays, label: dict[str, Any]) -> None:
+    """Write a cache file atomically, labelled and checksummed; a read-only index is fine."""
+    meta = json.dumps({"label": label, "digest": _digest(arrays)})
+    try:
+        tmp = file.with_suffix(".tmp.npz")
+        np.savez(tmp, **cast(dict[str, Any], {"_meta": np.array(meta), **arrays}))
+        tmp.replace(file)
+    except OSError:
+        pass
+
+
+def segments_of(reader: Any, schema: Any, arrays: ArrayCache, postings: PostingsCache) -> list[Segment]:
+    return [Segment(leaf, offset, schema, arrays, postings) for leaf, offset in reader.leaf_readers()
+            if leaf.segment() is not None]
+
+
+def segment_ids(segments: Iterable[Segment]) -> set[str]:
+    return {segment.id for segment in segments}

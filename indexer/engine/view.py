@@ -1,0 +1,98 @@
+"""One committed generation of an index as the search layer reads it: segments, statistics,
+stored articles, query compilation, snippets and spelling, with Whoosh kept inside."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from whoosh import highlight, scoring
+
+from dateline.indexer.engine import patches  # noqa: F401  (applied on import)
+from dateline.indexer.engine.parser import Compiler, Resolve, make_parser, parse
+from dateline.indexer.engine.segments import ArrayCache, PostingsCache, Segment, segment_ids, segments_of
+from dateline.search import plan
+
+MARK_START, MARK_END = "\ue000", "\ue001"  # highlight markers; renderers turn them into <mark> or bold
+
+
+class _MarkerFormatter(highlight.Formatter):
+    between = " … "
+
+    def format_token(self, text, token, replace=False):
+        return MARK_START + highlight.get_text(text, token, replace) + MARK_END
+
+
+class IndexView:
+    """A searcher of one generation. Arrays and decoded postings are kept in caches shared by the
+    views of one index, keyed by segment, so a newer generation reuses an older one's work."""
+
+    def __init__(self, ix: Any, path: Path, ranking: plan.Ranking, arrays: ArrayCache, postings: PostingsCache):
+        self.path, self.ranking = path, ranking
+        self.generation: int = ix.latest_generation()
+        self._searcher = ix.searcher(weighting=scoring.BM25F(B=ranking.b, K1=ranking.k1))
+        self._reader = self._searcher.reader()
+        self.schema = ix.schema
+        self._parser = make_parser(self.schema)
+        self.segments: list[Segment] = segments_of(self._reader, self.schema, arrays, postings)
+        if self.generation == ix.latest_generation():
+            arrays.keep_only(segment_ids(self.segments))
+
+    def close(self) -> None:
+        self._searcher.close()
+
+    # -- statistics, as Whoosh's BM25F reads them ---------------------------------------------------
+
+    def doc_count_all(self) -> int:
+        return self._reader.doc_count_all()
+
+    def doc_frequency(self, field: str, btext: bytes) -> int:
+        return self._reader.doc_frequency(field, btext)
+
+    def average_length(self, field: str) -> float:
+        return self._searcher.avg_field_length(field) or 0.0
+
+    def scorable(self, field: str) -> bool:
+        return bool(self.schema[field].scorable)
+
+    def fallback(self, node: plan.Fallback, segment: Any, scored: bool) -> tuple[np.ndarray, np.ndarray]:
+        return segment.whoosh_matches(node.query, self._searcher, scored)
+
+    # -- queries ------------------------------------------------------------------------------------
+
+    def compile(self, text: str, resolve: Resolve, facet_fields: set[str]) -> plan.Node:
+        return Compiler(self._reader, self.schema, text, resolve, facet_fields).compile(parse(text, self._parser))
+
+    def analyze(self, field: str, text: str) -> list[str]:
+        return [token.text for token in self.schema[field].analyzer(text)]
+
+    def knows(self, field: str, word: str) -> bool:
+        """Whether any document has the (analysed) word in the field."""
+        return self._reader.doc_frequency(field, word) > 0
+
+    def closest_word(self, field: str, word: str) -> str | None:
+        found = self._searcher.corrector(field).suggest(word.lower(), limit=1, prefix=1)
+        return found[0] if found else None
+
+    def snippet(self, body: str, words: frozenset[str]) -> str:
+        """Up to two fragments of the body around the words, the words between highlight markers."""
+        return highlight.highlight(body, words, self.schema["body"].analyzer,
+                                   highlight.ContextFragmenter(maxchars=240, surround=60), _MarkerFormatter(),
+                                   top=2, mode="index")
+
+    # -- stored articles ----------------------------------------------------------------------------
+
+    def stored(self, docnum: int) -> dict[str, Any]:
+        """The stored article of a document, with its reprint group."""
+        fields = self._reader.stored_fields(docnum)
+        return {**json.loads(fields["article"]), "reprint_group": fields.get("reprint")}
+
+    def numbers(self, field: str, value: str) -> list[int]:
+        """Live documents with one exact value of an identifier field (id, reprint)."""
+        return list(self._searcher.document_numbers(**{field: value}))
+
+    def live_numbers(self) -> Iterator[int]:
+        return self._reader.all_doc_ids()

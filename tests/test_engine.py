@@ -1,0 +1,219 @@
+"""The engine seam: what Dateline relies on in Whoosh, and that its own plan gives Whoosh's answers.
+
+Dateline evaluates queries with numpy over whole posting blocks; Whoosh's exhaustive search is the
+reference, run here on the same index files with the same BM25F parameters.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh import scoring
+
+from dateline.indexer import index_sources
+from dateline.indexer.engine import segments
+from dateline.indexer.engine.parser import make_parser, parse
+from dateline.search import Archive
+from dateline.search.plan import Ranking, fallbacks
+
+from .conftest import run_cli
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERIES = [
+    "cocoa", "oil prices", "oil OR gas OR wheat", "title:cocoa", "grain^2 wheat", "agency:Reuters cocoa",
+    "(oil OR crude) AND (price OR prices)", '"oil prices"', '"crude oil prices"', '"price of oil"', "said",
+    "oil AND NOT gas", "oil NOT gas", "wheat ANDMAYBE export", "NOT oil", "oil*", "pric*",
+    "coco?", "volcker~1", "title:[a TO b]", "(oil OR NOT gas) AND price",
+]
+
+
+def whoosh_reference(path: Path, query: str, limit: int = 20) -> tuple[int, list[str], list[float]]:
+    """Whoosh's own exhaustive search of the query, its wildcards expanded as Dateline does."""
+    ix = whoosh_index.open_dir(str(path), indexname="dateline")
+    ranking = Ranking()
+    with ix.searcher(weighting=scoring.BM25F(B=ranking.b, K1=ranking.k1)) as searcher:
+        def expand(q: wq.Query) -> wq.Query:
+            if isinstance(q, wq.MultiTerm) and not isinstance(q, (wq.Every, wq.NumericRange)):
+                words = [wq.Term(q.fieldname, text) for _, text in q.expanded_terms(searcher.reader())]
+                return wq.Or(words, boost=q.boost) if len(words) != 1 else words[0]
+            return q.apply(expand)
+
+        hits = searcher.search(expand(parse(query, make_parser(ix.schema))), limit=None)
+        return (len(hits), [json.loads(hit["article"])["id"] for hit in hits[:limit]],
+                [hit.score for hit in hits[:limit]])
+
+
+def assert_same_as_whoosh(path: Path, archive: Archive, query: str) -> None:
+    total, ids, scores = whoosh_reference(path, query)
+    ours = archive.search(query, limit=20)
+    assert ours.total == total > 0, query
+    assert [hit.score for hit in ours.hits] == pytest.approx(scores, rel=1e-9), query
+    assert [hit.id for hit in ours.hits] == ids, query
+
+
+@pytest.fixture(scope="module")
+def archive(reuters_index):
+    with Archive(reuters_index) as archive:
+        yield archive
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_plan_ranks_as_whoosh_does(reuters_index, archive, query):
+    """Same matches, same order, same scores (to 1e-9), and no part of the plan left to Whoosh."""
+    assert_same_as_whoosh(reuters_index, archive, query)
+    assert fallbacks(archive.plan(query)) == [], archive.explain(query)
+
+
+def test_andnot_excludes_what_whooshs_own_matcher_lets_through(reuters_index, archive):
+    """Whoosh's AndNotMatcher (2.7.5) returns one Reuters article that has the excluded word
+    ("... natural gas ..."); the plan's answer is the one `oil AND NOT gas` gives in both engines."""
+    ours = archive.search("oil ANDNOT gas", limit=2000)
+    total, _, _ = whoosh_reference(reuters_index, "oil AND NOT gas")
+    assert ours.total == total == 1098
+    gas = re.compile(r"\bgas\b", re.I)  # "gases" stems to gase, another word
+    assert not any(gas.search(hit.article["title"] + " " + hit.article["body"]) for hit in ours.hits)
+    assert whoosh_reference(reuters_index, "oil ANDNOT gas")[0] == 1099
+
+
+@pytest.fixture(scope="module")
+def updated_index(tmp_path_factory, reuters) -> Path:
+    """Three Reuters files indexed, then one of them changed: the first segments now hold deletions."""
+    root = tmp_path_factory.mktemp("updated")
+    sources = root / "reuters"
+    sources.mkdir()
+    for name in ("reut2-000.sgm", "reut2-001.sgm", "reut2-002.sgm"):
+        shutil.copy(reuters / name, sources / name)
+    index_sources([sources], root / "index", workers=1)
+    changed = sources / "reut2-001.sgm"
+    changed.write_bytes(changed.read_bytes().replace(b"cocoa", b"cacao", 3))
+    report = index_sources([sources], root / "index", workers=1)
+    assert report.files_read == 1 and report.updated == 1 and report.unchanged == 999, report.summary()
+    return root / "index"
+
+
+def test_an_updated_index_has_deletions(updated_index):
+    ix = whoosh_index.open_dir(str(updated_index), indexname="dateline")
+    with ix.reader() as reader:
+        assert any(leaf.has_deletions() for leaf, _ in reader.leaf_readers())
+
+
+@pytest.mark.parametrize("query", ["cocoa", "cacao", "oil AND NOT gas", "NOT oil", '"oil prices"', "oil*", "said"])
+def test_plan_ranks_as_whoosh_does_after_deletions(updated_index, query):
+    with Archive(updated_index) as archive:
+        assert_same_as_whoosh(updated_index, archive, query)
+        assert fallbacks(archive.plan(query)) == []
+
+
+def test_posting_blocks_are_whooshs_postings_with_and_without_deletions(updated_index):
+    """The block reader (private W3 attributes of the pinned Whoosh) gives every posting Whoosh's matcher gives."""
+    ix = whoosh_index.open_dir(str(updated_index), indexname="dateline")
+    with Archive(updated_index) as archive, ix.reader() as reader:
+        for segment, (leaf, _) in zip(archive.view.segments, reader.leaf_readers(), strict=True):
+            for word in (b"oil", b"said", b"cocoa"):
+                ids, weights = segment.postings("body", word)
+                expected = {}
+                matcher = leaf.postings("body", word) if ("body", word) in leaf else None  # skips deleted ones
+                while matcher is not None and matcher.is_active():
+                    expected[matcher.id()] = matcher.weight()
+                    matcher.next()
+                live = {int(i): float(w) for i, w in zip(ids, weights, strict=True) if segment.live[i]}
+                assert live == expected
+
+
+def test_a_proximity_query_says_it_falls_back(archive, reuters_index):
+    """Whoosh answers what the plan does not cover, exactly, and --explain names it."""
+    query = '"cocoa prices"~5'
+    assert_same_as_whoosh(reuters_index, archive, query)
+    assert [node.text for node in fallbacks(archive.plan(query))] == ['title:"cocoa price"~5', 'body:"cocoa price"~5']
+    result = run_cli("search", query, "--index", str(reuters_index), "--explain")
+    assert result.returncode == 0, result.stderr
+    assert "fallback to Whoosh" in result.stdout and "2 parts answered by Whoosh" in result.stdout
+
+
+def test_explain_prints_the_plan(reuters_index):
+    result = run_cli("search", "cocoa AND NOT brazil", "--index", str(reuters_index), "--explain")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "and" and "  or" in lines and "    term body:cocoa" in lines
+    assert "  not" in lines and lines[-1] == "every node evaluated with numpy over whole posting blocks"
+
+
+def test_a_commit_computes_arrays_only_for_new_segments(tmp_path, reuters, monkeypatch):
+    """Arrays are kept per segment: after an update of one file only the segments it wrote are read."""
+    sources = tmp_path / "reuters"
+    sources.mkdir()
+    for name in ("reut2-003.sgm", "reut2-004.sgm"):
+        shutil.copy(reuters / name, sources / name)
+    index_sources([sources], tmp_path / "index", workers=1)
+    with Archive(tmp_path / "index") as archive:
+        archive.search("oil", facets=["place", "year"], sort="newest")
+        before = {s.id for s in archive.view.segments}
+        built: list[str] = []
+        original = segments.ArrayCache.get
+
+        def counting(self, segment_id, size, name, build):
+            return original(self, segment_id, size, name, lambda: built.append(segment_id) or build())
+
+        monkeypatch.setattr(segments.ArrayCache, "get", counting)
+        changed = sources / "reut2-004.sgm"
+        os.utime(changed, ns=(changed.stat().st_atime_ns, changed.stat().st_mtime_ns + 10**9))
+        index_sources([sources], tmp_path / "index", workers=1)
+        results = archive.search("oil", facets=["place", "year"], sort="newest")
+        new = {s.id for s in archive.view.segments} - before
+        assert new and set(built) <= new, "arrays of unchanged segments are reused"
+    with Archive(tmp_path / "index") as fresh:
+        assert fresh.search("oil", facets=["place", "year"], sort="newest") == results
+
+
+def test_the_engine_is_the_only_code_that_imports_whoosh():
+    importers = []
+    for folder in ("corpus", "indexer", "search", "dateline"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if "engine" in path.relative_to(ROOT).parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                         else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+                if any(name == "whoosh" or name.startswith("whoosh.") for name in names):
+                    importers.append(str(path.relative_to(ROOT)))
+    assert importers == []
+
+
+def test_buffer_reads_are_whooshs_bytes(reuters_index):
+    """The patched BufferFile reads the mapped segment in place and gives the bytes a copy gives."""
+    from io import BytesIO
+
+    from whoosh.filedb.structfile import BufferFile
+
+    data = bytes(range(256)) * 40 + b"line one\nline two\n"
+    patched = BufferFile(memoryview(data))
+    copy = BytesIO(data)
+    for position, size in ((0, 10), (300, 1000), (10_230, 30)):
+        patched.seek(position)
+        copy.seek(position)
+        assert patched.read(size) == copy.read(size) and patched.tell() == copy.tell()
+    patched.seek(-18, 2)
+    assert patched.file.readline() == b"line one\n" and patched.file.readline() == b"line two\n"
+
+
+def test_a_search_process_loads_no_reader_and_no_indexer(reuters_index):
+    """`dateline search` imports the engine and the search layer, not the readers or the writer."""
+    code = ("import sys; from dateline.cli import cli\n"
+            f"cli(['search', 'cocoa', '--facet', 'place,year', '--index', {str(reuters_index)!r}], standalone_mode=False)\n"
+            "heavy = [m for m in ('bs4', 'warcio', 'feedparser', 'datasketch', 'scipy', 'py3langid', 'htmldate',"
+            " 'dateline.corpus.readers', 'dateline.indexer.incremental') if m in sys.modules]\n"
+            "print('loaded:', heavy)")
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "loaded: []"
