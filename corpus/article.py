@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -62,6 +62,22 @@ class Article:
         for key in ("topics", "places", "people"):
             data[key] = list(data[key])
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Article:
+        """The article `to_dict` gave (as stored in the index); keys it does not know are ignored."""
+        known = {f.name for f in fields(cls)}
+        values = {key: value for key, value in data.items() if key in known}
+        given = data["provenance"]
+        values["provenance"] = Provenance(
+            source=given["source"], offset=given.get("offset"), checksum=given["checksum"],
+            ingested=datetime.fromisoformat(given["ingested"]),
+            fetched=datetime.fromisoformat(given["fetched"]) if given.get("fetched") else None,
+            record=given.get("record"))
+        values["published"] = datetime.fromisoformat(data["published"]) if data.get("published") else None
+        for key in ("topics", "places", "people"):
+            values[key] = tuple(data.get(key) or ())
+        return cls(**values)
 
 
 _SPACE = re.compile(r"[ \t\u00a0]+")

@@ -38,7 +38,8 @@ class Field:
     group; bytes: a binary column; article: the whole article as stored JSON.
 
     A field with a `label` is a facet: counted, filterable (`--name` on the command line, unless
-    `option` is None), browsable on the site when `browse`, and a Pagefind filter when `pagefind`.
+    `option` is None), and on the site where `site` says: browse pages, navigation, the home page,
+    and article pages as a Pagefind filter.
     `values` gives an article's values of a facet; none means UNKNOWN."""
 
     name: str
@@ -49,14 +50,28 @@ class Field:
     values: Callable[[Article], tuple[str, ...]] | None = None
     facet_kind: str = "terms"              # terms: by count, largest first; dates: in time order, none cut
     option: str | None = None              # the CLI filter's help text; None: no filter option
-    browse: bool = False
-    home: bool = False                     # shown on the site's home page
-    pagefind: bool = False
+    site: frozenset[str] = frozenset()     # where the site shows it: browse, nav, home, pagefind
     queryable: bool = True                 # may be named before a colon in a query
 
     @property
     def is_facet(self) -> bool:
         return bool(self.label)
+
+    @property
+    def browse(self) -> bool:
+        return "browse" in self.site
+
+    @property
+    def nav(self) -> bool:
+        return "nav" in self.site
+
+    @property
+    def home(self) -> bool:
+        return "home" in self.site
+
+    @property
+    def pagefind(self) -> bool:
+        return "pagefind" in self.site
 
 
 def _one(value: str | None) -> tuple[str, ...]:
@@ -73,6 +88,7 @@ def _month(article: Article) -> tuple[str, ...]:
     return (f"{day // 10_000:04d}-{day // 100 % 100:02d}",) if day else ()
 
 
+EVERYWHERE = frozenset({"browse", "nav", "home", "pagefind"})
 FIELDS: tuple[Field, ...] = (
     Field("key", "key", queryable=False),           # source#record: what an update replaces
     Field("id", "id"),                              # the permalink id
@@ -81,23 +97,23 @@ FIELDS: tuple[Field, ...] = (
     Field("checksum", "checksum", queryable=False),
     Field("title", "text"),
     Field("body", "text", aliases=("text",)),
-    Field("agency", "facet", "Agency", "Agencies", values=lambda a: _one(a.agency),
-          option="Only this agency, e.g. Reuters (repeatable: any of them).", browse=True, home=True, pagefind=True),
-    Field("license", "facet", "License", "Licenses", values=lambda a: _one(a.license),
-          option="Only this license, e.g. CC-BY-4.0.", browse=True, home=True, pagefind=True),
+    Field("agency", "facet", "Agency", "Agencies", values=lambda a: _one(a.agency), site=EVERYWHERE,
+          option="Only this agency, e.g. Reuters (repeatable: any of them)."),
+    Field("license", "facet", "License", "Licenses", values=lambda a: _one(a.license), site=EVERYWHERE,
+          option="Only this license, e.g. CC-BY-4.0."),
     Field("lang", "facet", "Language", "Languages", aliases=("language",), values=lambda a: _one(a.language),
-          option="Only this language code, e.g. en, fa.", browse=True, home=True, pagefind=True),
+          site=EVERYWHERE, option="Only this language code, e.g. en, fa."),
     Field("dateline", "facet", "Dateline", "Datelines", aliases=("city",), values=lambda a: _one(a.dateline),
-          option="Only articles with this dateline, e.g. TEHRAN.", browse=True, home=True, pagefind=True),
-    Field("year", "facet", "Year", "Years", values=_year, facet_kind="dates", option=None,
-          browse=True, home=True, pagefind=True),
-    Field("month", "facet", "Month", "Months", values=_month, facet_kind="dates", option=None, browse=True),
-    Field("topic", "facets", "Topic", "Topics", aliases=("topics",), values=lambda a: a.topics,
-          option="Only this topic, e.g. cocoa.", browse=True, home=True, pagefind=True),
+          site=EVERYWHERE, option="Only articles with this dateline, e.g. TEHRAN."),
+    Field("year", "facet", "Year", "Years", values=_year, facet_kind="dates", site=EVERYWHERE),
+    Field("month", "facet", "Month", "Months", values=_month, facet_kind="dates", site=frozenset({"browse"})),
+    Field("topic", "facets", "Topic", "Topics", aliases=("topics",), values=lambda a: a.topics, site=EVERYWHERE,
+          option="Only this topic, e.g. cocoa."),
     Field("place", "facets", "Place", "Places", aliases=("places", "country"), values=lambda a: a.places,
-          option="Only articles about this place (Reuters PLACES, e.g. usa).", browse=True, home=True, pagefind=True),
+          site=EVERYWHERE, option="Only articles about this place (Reuters PLACES, e.g. usa)."),
     Field("person", "facets", "Person", "People", aliases=("people",), values=lambda a: a.people,
-          option="Only articles naming this person (Reuters PEOPLE, e.g. volcker).", browse=True, pagefind=True),
+          site=frozenset({"browse", "nav", "pagefind"}),
+          option="Only articles naming this person (Reuters PEOPLE, e.g. volcker)."),
     Field("date", "instant"),
     Field("day", "day", queryable=False),
     Field("reprint", "group"),

@@ -18,15 +18,14 @@ import langcodes
 
 from dateline.children import preexec_die_with_parent
 from dateline.errors import DatelineError
+from dateline.indexer.fields import FACET_FIELDS
 from dateline.search.archive import Archive
 from dateline.search.site.pages import PAGE_KINDS, SiteContext
 from dateline.search.site.render import Renderer, facet_index_path
 
 __all__ = ["SiteReport", "build_site", "parse_queries"]
 
-NAV = [("Agencies", facet_index_path("agency")), ("Licenses", facet_index_path("license")),
-       ("Years", facet_index_path("year")), ("Datelines", facet_index_path("dateline")),
-       ("Topics", facet_index_path("topic"))]
+NAV = [(f.plural, facet_index_path(f.name)) for f in FACET_FIELDS if f.nav]
 
 
 @dataclass

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from dateline.corpus.licenses import NAMES as LICENSE_NAMES
+from dateline.corpus.article import Article
 from dateline.corpus.licenses import license_url
+from dateline.indexer.fields import FACET_FIELDS, UNKNOWN
 from dateline.search.archive import Archive
 from dateline.search.facets import FacetCounts
 from dateline.search.site.render import (
@@ -29,8 +31,9 @@ from dateline.search.site.render import (
     value_label,
 )
 
-BROWSE_FACETS = ("agency", "license", "year", "month", "dateline", "lang", "topic", "place")
-HOME_FACETS = ("agency", "license", "lang", "year", "dateline", "topic", "place")
+BROWSE_FACETS = tuple(f.name for f in FACET_FIELDS if f.browse)
+HOME_FACETS = tuple(f.name for f in FACET_FIELDS if f.home)
+ARTICLE_FACETS = tuple(f for f in FACET_FIELDS if f.pagefind)  # shown, linked and filterable on article pages
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,21 @@ def attribution(article: dict) -> dict:
             "changes": changes}
 
 
+def article_facets(page: Page, article: Article) -> list[dict]:
+    """The article's value of each facet, linked to its browse page and named as a Pagefind filter;
+    a single-valued facet the source did not give shows as unknown, an empty list not at all."""
+    shown = []
+    for facet in ARTICLE_FACETS:
+        values = facet.values(article) if facet.values else ()
+        if not values and facet.kind == "facet":
+            values = (UNKNOWN,)
+        if values:
+            shown.append({"label": facet.plural if len(values) > 1 else facet.label, "filter": facet.name,
+                          "values": [{"label": value_label(v), "href": page.href(browse_path(facet.name, v))}
+                                     for v in values]})
+    return shown
+
+
 class ArticlePages:
     """One page per article at a permalink made from its id."""
 
@@ -163,23 +181,18 @@ class ArticlePages:
         for article in archive.iter_articles():
             page = Page(article_path(article["id"]), "article.html")
             published = article["published"]
-            year = published[:4] if published else "unknown"
             group = article["reprint_group"]
             copies = archive.reprints(group) if archive.reprint_size(group) > 1 else []
             page.data = {
                 "title": article["title"],
                 "lang": page_language(article["language"]),
                 "dir": direction(article["language"]),
-                "a": {**article, "year": year,
+                "a": {**article,
                       "published_label": published.replace("T", " ") if published
                       else "unknown (the source gives no date)"},
                 "url_href": link_url(article["url"]),
                 "paragraphs": [p for p in article["body"].split("\n\n") if p],
-                "links": {name: page.href(browse_path(name, value or "unknown")) for name, value in (
-                    ("agency", article["agency"]), ("license", article["license"]), ("dateline", article["dateline"]),
-                    ("lang", article["language"]), ("year", year))},
-                "topics": [{"label": t, "href": page.href(browse_path("topic", t))} for t in article["topics"]],
-                "places": [{"label": p, "href": page.href(browse_path("place", p))} for p in article["places"]],
+                "facets": article_facets(page, Article.from_dict(article)),
                 "attribution": attribution(article),
                 "reprints": [{"title": c["title"], "agency": c["agency"] or "agency unknown",
                               "date": (c["published"] or "date unknown")[:10], "current": c["id"] == article["id"],
