@@ -70,8 +70,8 @@ def dateline_run(documents, queries, work: Path, **search_options):
     run = []
     with Archive(work / "dateline-index") as archive:
         key_to_doc = {}
-        for article in archive.iter_articles():
-            key_to_doc[article["id"]] = str(article["provenance"]["offset"])  # JSON line number = Cranfield id
+        for article, _ in archive.iter_articles():
+            key_to_doc[article.id] = str(article.provenance.offset)  # JSON line number = Cranfield id
         for qid, text in queries:
             results = archive.search(" OR ".join(words(text)), limit=DEPTH, **search_options)
             run += [ScoredDoc(qid, key_to_doc[hit.id], hit.score) for hit in results.hits]

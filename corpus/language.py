@@ -9,7 +9,6 @@ would end up as a page's `lang` and as the name of a Pagefind index.
 from __future__ import annotations
 
 import langcodes
-import py3langid
 
 _MIN_LETTERS = 20
 # Older Persian sites write Arabic yeh and kaf; classified as written, 38 of 600 Fars News articles
@@ -41,5 +40,7 @@ def detect_language(text: str) -> str | None:
     sample = text[:2000]
     if sum(ch.isalpha() for ch in sample) < _MIN_LETTERS:
         return None
+    import py3langid  # loads its model (numpy, 30 ms): only reading needs it, not searching
+
     code, _score = py3langid.classify(sample.translate(_PERSIAN_FORMS))
     return code

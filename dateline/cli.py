@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
@@ -16,6 +15,7 @@ import click
 from dateline.corpus.exclude import DEFAULT_EXCLUDE
 from dateline.errors import DatelineError, SourceError
 from dateline.indexer.fields import DEFAULT_INDEX, FACET_FIELDS
+from dateline.search.output import cut
 
 if TYPE_CHECKING:
     from dateline.corpus.records import FieldMapping
@@ -31,11 +31,6 @@ def _report(error: Exception) -> None:
 
 def _on_terminal() -> bool:
     return sys.stdout.isatty()
-
-
-def _cut(text: str | None, width: int) -> str:
-    text = text or "-"
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 class _Commands(click.Group):
@@ -103,8 +98,8 @@ def read(paths: tuple[str, ...], fmt: str, exclude: tuple[str, ...], field_specs
         articles += 1
         if table:
             date = item.published.date().isoformat() if item.published else "unknown"
-            click.echo(f"{item.id}  {date:10}  {_cut(item.agency, 18):18}  {_cut(item.license, 12):12}  "
-                       f"{_cut(item.dateline, 14):14}  {item.language or '-':3}  {_cut(item.title, 60)}")
+            click.echo(f"{item.id}  {date:10}  {cut(item.agency, 18):18}  {cut(item.license, 12):12}  "
+                       f"{cut(item.dateline, 14):14}  {item.language or '-':3}  {cut(item.title, 60)}")
         else:
             click.echo(json.dumps(item.to_dict(), ensure_ascii=False))
     click.echo(f"{articles} articles read, {skipped} sources skipped", err=True)
@@ -201,14 +196,6 @@ def check(index_dir: str) -> None:
     click.echo(f"ok: {len(result.verified)} index files match their digests{unverified}")
 
 
-def _bold(marked: str, styled: bool) -> str:
-    from dateline.search.archive import MARK_END, MARK_START
-
-    if styled:
-        return marked.replace(MARK_START, "\x1b[1;33m").replace(MARK_END, "\x1b[0m")
-    return marked.replace(MARK_START, "").replace(MARK_END, "")
-
-
 def filter_options(command: Any) -> Any:
     """A --NAME filter option for each facet of the field registry that has one."""
     for facet in reversed([f for f in FACET_FIELDS if f.option]):
@@ -235,7 +222,7 @@ def filter_options(command: Any) -> Any:
 def search(query, index_dir, date_from, date_to, facet_names, sort, limit, page, collapse_reprints, fmt, explain,
            **filter_values) -> None:
     """Search the index with the Whoosh query language, filters and facet counts."""
-    from dateline.search.archive import results_to_dict
+    from dateline.search.output import results_to_dict, table_lines, write_csv
 
     filters = {name.removeprefix("filter_"): values for name, values in filter_values.items()}
     facets = [name.strip() for name in facet_names.split(",") if name.strip()]
@@ -248,33 +235,10 @@ def search(query, index_dir, date_from, date_to, facet_names, sort, limit, page,
     if fmt == "json":
         click.echo(json.dumps(results_to_dict(results), ensure_ascii=False, indent=2))
     elif fmt == "csv":
-        rows = results_to_dict(results)["hits"]
-        columns = ["rank", "score", "id", "published", "agency", "license", "dateline", "language", "title", "url",
-                   "source", "snippet", "reprint_group", "reprint_count"]
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        write_csv(results, sys.stdout)
     else:
-        _print_table(results, styled=_on_terminal())
-
-
-def _print_table(results, styled: bool) -> None:
-    shown = f"{results.hits[0].rank}-{results.hits[-1].rank} of " if results.hits else ""
-    noun = "stories" if results.collapsed else "articles"
-    click.echo(f"{shown}{results.total} {noun} for {results.query or 'everything'!r} "
-               f"(page {results.page} of {results.pages}, sorted by {results.sort})")
-    if results.suggestion:
-        click.echo(f"Did you mean: {results.suggestion}?")
-    for hit in results.hits:
-        article = hit.article
-        date = (article["published"] or "unknown")[:10]
-        copies = f"  [{hit.reprint_count} copies]" if hit.reprint_count > 1 else ""
-        click.echo(f"\n{hit.rank:>3}. {_cut(article['title'], 90)}")
-        click.echo(f"     {date}  {article['agency'] or '-'}  {article['dateline'] or '-'}  {hit.id}{copies}")
-        click.echo(f"     {_bold(hit.snippet, styled)}")
-    for facet in results.facets:
-        values = "  ".join(("*" if v.selected else "") + f"{v.value} {v.count}" for v in facet.values)
-        click.echo(f"\n{facet.label}: {values or '-'}")
+        for line in table_lines(results, styled=_on_terminal()):
+            click.echo(line)
 
 
 @cli.command()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import html
 import inspect
 import math
 import re
@@ -22,11 +21,12 @@ from typing import Any, TypeVar, cast
 
 import numpy as np
 
+from dateline.corpus.article import Article
 from dateline.errors import DatelineError, QueryError
 from dateline.indexer.engine.analysis import WORD
 from dateline.indexer.engine.segments import ArrayCache, PostingsCache
 from dateline.indexer.engine.store import check_index, corrupt_error, open_index
-from dateline.indexer.engine.view import MARK_END, MARK_START, IndexView
+from dateline.indexer.engine.view import IndexView
 from dateline.indexer.fields import DEFAULT_INDEX, TEXT_FIELDS, local_day
 from dateline.search.facets import FACETS, FacetCounts, FieldMap
 from dateline.search.plan import Evaluation, Node, Ranking, fallbacks, words_of
@@ -42,18 +42,18 @@ TIME_LIMIT = 10.0  # seconds a search may run before it stops with a QueryError
 
 @dataclass(frozen=True)
 class Hit:
-    """One result: the article's stored data, its rank and a snippet with highlight markers."""
+    """One result: the article, its rank and a snippet between highlight markers (output.py renders them)."""
 
     rank: int
     score: float | None
-    article: dict[str, Any]
+    article: Article
     snippet: str
     reprint_group: str
     reprint_count: int
 
     @property
     def id(self) -> str:
-        return self.article["id"]
+        return self.article.id
 
 
 @dataclass(frozen=True)
@@ -309,12 +309,17 @@ class Archive:
             suggestion=self.suggest(query) if total == 0 or self._has_unknown_word(plan) else None,
         )
 
+    def _stored(self, docnum: int) -> tuple[Article, str]:
+        """A document's article and its reprint group (its own id if it has none)."""
+        data = self.view.stored(docnum)
+        group = data.pop("reprint_group") or data["id"]
+        return Article.from_dict(data), group
+
     def _hit(self, docnum: int, rank: int, score: float | None, words: frozenset[str] = frozenset()) -> Hit:
         """A result from a document's stored article; a snippet around the query's words, else the lead."""
-        article = self.view.stored(docnum)
-        group = article.pop("reprint_group") or article["id"]
-        snippet = self.view.snippet(article["body"], words) if words else ""
-        return Hit(rank=rank, score=score, article=article, snippet=" ".join(snippet.split()) or _lead(article["body"]),
+        article, group = self._stored(docnum)
+        snippet = self.view.snippet(article.body, words) if words else ""
+        return Hit(rank=rank, score=score, article=article, snippet=" ".join(snippet.split()) or _lead(article.body),
                    reprint_group=group, reprint_count=max(1, self.reprint_size(group)))
 
     def _has_unknown_word(self, plan: Node) -> bool:
@@ -348,21 +353,15 @@ class Archive:
     # -- articles ---------------------------------------------------------------------------
 
     @_reading
-    def article(self, article_id: str) -> dict[str, Any] | None:
+    def article(self, article_id: str) -> Article | None:
         numbers = self.view.numbers("id", article_id)
-        if not numbers:
-            return None
-        article = self.view.stored(numbers[0])
-        article.pop("reprint_group")
-        return article
+        return self._stored(numbers[0])[0] if numbers else None
 
     @_reading
-    def reprints(self, group: str) -> list[dict[str, Any]]:
+    def reprints(self, group: str) -> list[Article]:
         """Every copy in a reprint group, earliest first (undated copies last)."""
-        copies = [self.view.stored(n) for n in self.view.numbers("reprint", group)]
-        for copy in copies:
-            copy.pop("reprint_group")
-        return sorted(copies, key=lambda a: (a["published"] is None, a["published"] or "", a["id"]))
+        copies = [self._stored(n)[0] for n in self.view.numbers("reprint", group)]
+        return sorted(copies, key=lambda a: (a.published is None, a.published.isoformat() if a.published else "", a.id))
 
     @_reading
     def browse(self, facet: str, value: str, page_size: int) -> Iterator[list[Hit]]:
@@ -384,11 +383,10 @@ class Archive:
         return int(self._merged["reprint-sizes"][ordinal]) if ordinal is not None else 0
 
     @_reading
-    def iter_articles(self) -> Iterator[dict[str, Any]]:
+    def iter_articles(self) -> Iterator[tuple[Article, str]]:
         """Every article with its reprint group, one at a time, so memory does not grow with the archive."""
-        view = self.view
-        for docnum in view.live_numbers():
-            yield view.stored(docnum)
+        for docnum in self.view.live_numbers():
+            yield self._stored(docnum)
 
     @_reading
     def stats(self, facets: Iterable[str] = tuple(FACETS), top: int = 5) -> ArchiveStats:
@@ -398,8 +396,8 @@ class Archive:
         size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
         return ArchiveStats(
             articles=results.total, size_bytes=size, facets=results.facets,
-            first=_published(oldest[0].article) if oldest else None,
-            last=_published(results.hits[0].article) if results.hits else None,
+            first=oldest[0].article.published if oldest else None,
+            last=results.hits[0].article.published if results.hits else None,
         )
 
 
@@ -412,53 +410,6 @@ def _day_bounds(date_from: str | None, date_to: str | None) -> tuple[int | None,
     return (local_day(start) if start else None, local_day(end) if end else None)
 
 
-def _published(article: dict[str, Any]) -> datetime | None:
-    return datetime.fromisoformat(article["published"]) if article.get("published") else None
-
-
 def _lead(body: str, chars: int = 200) -> str:
     first = " ".join(body.split("\n\n", 1)[0].split())
     return first if len(first) <= chars else first[:chars].rsplit(" ", 1)[0] + " …"
-
-
-def plain(marked: str) -> str:
-    return marked.replace(MARK_START, "").replace(MARK_END, "")
-
-
-def marked_html(marked: str) -> str:
-    """A snippet as HTML: the text escaped, then the highlights turned into <mark>."""
-    return html.escape(marked).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
-
-
-def results_to_dict(results: SearchResults) -> dict[str, Any]:
-    """The stable JSON shape of `dateline search --format json` (documented in the README)."""
-    return {
-        "query": results.query,
-        "filters": results.filters,
-        "total": results.total,
-        "page": results.page,
-        "pages": results.pages,
-        "limit": results.limit,
-        "sort": results.sort,
-        "collapsed": results.collapsed,
-        "suggestion": results.suggestion,
-        "hits": [{
-            "rank": hit.rank,
-            "score": hit.score,
-            "id": hit.id,
-            "title": hit.article["title"],
-            "published": hit.article["published"],
-            "agency": hit.article["agency"],
-            "license": hit.article["license"],
-            "dateline": hit.article["dateline"],
-            "language": hit.article["language"],
-            "url": hit.article["url"],
-            "source": hit.article["provenance"]["source"],
-            "snippet": plain(hit.snippet),
-            "snippet_html": marked_html(hit.snippet),
-            "reprint_group": hit.reprint_group,
-            "reprint_count": hit.reprint_count,
-        } for hit in results.hits],
-        "facets": {facet.name: [{"value": v.value, "count": v.count, "selected": v.selected} for v in facet.values]
-                   for facet in results.facets},
-    }

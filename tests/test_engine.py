@@ -79,7 +79,7 @@ def test_andnot_excludes_what_whooshs_own_matcher_lets_through(reuters_index, ar
     total, _, _ = whoosh_reference(reuters_index, "oil AND NOT gas")
     assert ours.total == total == 1098
     gas = re.compile(r"\bgas\b", re.I)  # "gases" stems to gase, another word
-    assert not any(gas.search(hit.article["title"] + " " + hit.article["body"]) for hit in ours.hits)
+    assert not any(gas.search(hit.article.title + " " + hit.article.body) for hit in ours.hits)
     assert whoosh_reference(reuters_index, "oil ANDNOT gas")[0] == 1099
 
 

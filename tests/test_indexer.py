@@ -167,7 +167,7 @@ def test_arabic_script_spellings_find_each_other(tmp_path):
         assert archive.search("كنفرانـــس").total == 1, "tatweel is ignored"
         assert archive.search("رَئِيس").total == 2, "diacritics are ignored"
         assert archive.search("درباره‌ی").total == 1 and archive.search("دربارهی").total == 1, "ZWNJ is ignored"
-        assert {hit.article["language"] for hit in archive.search(persian_yeh).hits} == {"fa", "ar"}
+        assert {hit.article.language for hit in archive.search(persian_yeh).hits} == {"fa", "ar"}
 
 
 def test_reprints_of_a_real_story_are_grouped(tmp_path):
@@ -183,12 +183,12 @@ def test_reprints_of_a_real_story_are_grouped(tmp_path):
                                                      "officials said, citing good rains in the north of the country."))
     index_sources([corpus], index := tmp_path / "index")
     with Archive(index) as archive:
-        hits = {Path(h.article["provenance"]["source"]).name: h for h in archive.search(limit=10).hits}
+        hits = {Path(h.article.provenance.source).name: h for h in archive.search(limit=10).hits}
         assert hits["mehr.txt"].reprint_group == hits["tasnim.txt"].reprint_group
         assert hits["other.txt"].reprint_group != hits["mehr.txt"].reprint_group
         assert hits["mehr.txt"].reprint_count == 2
         assert archive.search("Palestinians", collapse_reprints=True).total == 1
-        assert {a["agency"] for a in archive.reprints(hits["mehr.txt"].reprint_group)} == {
+        assert {a.agency for a in archive.reprints(hits["mehr.txt"].reprint_group)} == {
             "Mehr News Agency", "Tasnim News Agency"}
 
 

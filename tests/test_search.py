@@ -96,7 +96,7 @@ def test_query_language(archive):
     assert archive.search("topic:cocoa").total > 0 and archive.search("lang:en cocoa").total == 127
     march = archive.search("cocoa date:[1987-03-01 TO 1987-03-31]")
     assert 0 < march.total < 127
-    assert all(h.article["published"].startswith("1987-03") for h in march.hits)
+    assert all(h.article.published.isoformat().startswith("1987-03") for h in march.hits)
     assert archive.search("year:unknown").total == 1
 
 
@@ -118,7 +118,7 @@ def test_date_options_sort_and_pages(reuters_index):
 def test_undated_articles_come_last_in_date_order(archive, sort):
     query = "year:unknown OR cocoa"  # the corpus's one undated article and 127 dated ones
     results = archive.search(query, sort=sort, limit=200)
-    dates = [hit.article["published"] for hit in results.hits]
+    dates = [hit.article.published for hit in results.hits]
     assert results.total == 128 and dates[-1:] == [None] and None not in dates[:-1]
     assert dates[:-1] == sorted(dates[:-1], reverse=sort == "newest")
 

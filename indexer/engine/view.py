@@ -15,8 +15,7 @@ from dateline.indexer.engine import patches  # noqa: F401  (applied on import)
 from dateline.indexer.engine.parser import Compiler, Resolve, make_parser, parse
 from dateline.indexer.engine.segments import ArrayCache, PostingsCache, Segment, segment_ids, segments_of
 from dateline.search import plan
-
-MARK_START, MARK_END = "\ue000", "\ue001"  # highlight markers; renderers turn them into <mark> or bold
+from dateline.search.output import MARK_END, MARK_START
 
 
 class _MarkerFormatter(highlight.Formatter):

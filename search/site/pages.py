@@ -140,20 +140,20 @@ class BrowsePages:
                     yield page
 
 
-def attribution(article: dict) -> dict:
+def attribution(article: Article) -> dict:
     """What a republisher owes: for Creative Commons, title, author, source, license and changes made."""
-    spdx = article["license"]
-    agency = article["agency"] or "an unknown agency"
-    source = article["url"] or article["provenance"]["source"]
+    spdx = article.license
+    agency = article.agency or "an unknown agency"
+    source = article.url or article.provenance.source
     changes = ("Changes: Dateline moved the dateline, editor initials and license sentence into the metadata "
                "above and rejoined the paragraphs; the wording is unchanged.")
     if spdx and spdx in LICENSE_NAMES:
-        return {"text": f"“{article['title']}” by {agency}, from {source}, is licensed under",
+        return {"text": f"“{article.title}” by {agency}, from {source}, is licensed under",
                 "license_name": LICENSE_NAMES[spdx], "license_url": license_url(spdx), "changes": changes}
-    if article["license_text"]:
-        return {"text": f"“{article['title']}” by {agency}, from {source}. {article['license_text']}",
+    if article.license_text:
+        return {"text": f"“{article.title}” by {agency}, from {source}. {article.license_text}",
                 "license_name": None, "license_url": None, "changes": changes}
-    return {"text": f"“{article['title']}” by {agency}, from {source}. The source states no license: "
+    return {"text": f"“{article.title}” by {agency}, from {source}. The source states no license: "
                     "check the rights before republishing.", "license_name": None, "license_url": None,
             "changes": changes}
 
@@ -178,25 +178,23 @@ class ArticlePages:
 
     def pages(self, context: SiteContext) -> Iterator[Page]:
         archive = context.archive
-        for article in archive.iter_articles():
-            page = Page(article_path(article["id"]), "article.html")
-            published = article["published"]
-            group = article["reprint_group"]
+        for article, group in archive.iter_articles():
+            page = Page(article_path(article.id), "article.html")
+            data = article.to_dict()
             copies = archive.reprints(group) if archive.reprint_size(group) > 1 else []
             page.data = {
-                "title": article["title"],
-                "lang": page_language(article["language"]),
-                "dir": direction(article["language"]),
-                "a": {**article,
-                      "published_label": published.replace("T", " ") if published
+                "title": article.title,
+                "lang": page_language(article.language),
+                "dir": direction(article.language),
+                "a": {**data, "published_label": data["published"].replace("T", " ") if article.published
                       else "unknown (the source gives no date)"},
-                "url_href": link_url(article["url"]),
-                "paragraphs": [p for p in article["body"].split("\n\n") if p],
-                "facets": article_facets(page, Article.from_dict(article)),
+                "url_href": link_url(article.url),
+                "paragraphs": article.paragraphs,
+                "facets": article_facets(page, article),
                 "attribution": attribution(article),
-                "reprints": [{"title": c["title"], "agency": c["agency"] or "agency unknown",
-                              "date": (c["published"] or "date unknown")[:10], "current": c["id"] == article["id"],
-                              "href": page.href(article_path(c["id"]))} for c in copies],
+                "reprints": [{"title": c.title, "agency": c.agency or "agency unknown",
+                              "date": c.published.date().isoformat() if c.published else "date unknown",
+                              "current": c.id == article.id, "href": page.href(article_path(c.id))} for c in copies],
             }
             yield page
 

@@ -14,7 +14,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from dateline.corpus.language import normalise_language
-from dateline.search.archive import Hit, marked_html
+from dateline.search.archive import Hit
+from dateline.search.output import marked_html
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur", "ps", "ckb", "yi", "dv", "sd", "ug"}
 SITE_NAME = "Dateline archive"
@@ -97,13 +98,13 @@ class Page:
 def hit_view(page: Page, hit: Hit) -> dict[str, Any]:
     article = hit.article
     return {
-        "href": page.href(article_path(article["id"])),
-        "title": article["title"],
-        "lang": page_language(article["language"]),
-        "dir": direction(article["language"]),
-        "date": (article["published"] or "date unknown")[:10],
-        "agency": article["agency"] or "agency unknown",
-        "dateline": article["dateline"] or "no dateline",
+        "href": page.href(article_path(article.id)),
+        "title": article.title,
+        "lang": page_language(article.language),
+        "dir": direction(article.language),
+        "date": article.published.date().isoformat() if article.published else "date unknown",
+        "agency": article.agency or "agency unknown",
+        "dateline": article.dateline or "no dateline",
         "copies": hit.reprint_count,
         "snippet_html": Markup(marked_html(hit.snippet)),
     }
