@@ -95,7 +95,7 @@ def test_symlink_loops_dangling_links_and_pipes_are_one_line_each(tmp_path):
     os.mkfifo(folder / "pipe.txt")
     for command in (["read", str(folder)], ["index", str(folder), "--index", str(tmp_path / "index")],
                     ["read", str(folder / "pipe.txt")]):
-        result = run_cli(*command)  # a real process: a pipe would block it, which a timeout would show
+        result = run_cli(*command, process=True)  # a real process: a pipe would block it, which a timeout would show
         errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
         assert result.returncode == 1 and "Traceback" not in result.stderr
         assert any("pipe.txt: not a regular file" in line for line in errors)
@@ -261,10 +261,10 @@ def test_serve_on_a_busy_port_or_a_bad_one_is_one_line(served_site):
     url, out = served_site
     port = url.rsplit(":", 1)[1].strip("/")
     for given in (port, "-1", "70000"):
-        result = run_cli("serve", str(out), "--port", given)
+        result = run_cli("serve", str(out), "--port", given, process=True)
         assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
-    assert "cannot serve on 127.0.0.1:" in run_cli("serve", str(out), "--port", port).stderr
-    not_a_site = run_cli("serve", str(out / "articles"), "--port", "0")
+    assert "cannot serve on 127.0.0.1:" in run_cli("serve", str(out), "--port", port, process=True).stderr
+    not_a_site = run_cli("serve", str(out / "articles"), "--port", "0", process=True)
     assert not_a_site.returncode == 2 and "not a Dateline site" in not_a_site.stderr
 
 
