@@ -278,6 +278,90 @@ def print_table(name: str, rows: list[dict], site: dict) -> None:
           f"(peak {site['pagefind_peak_mb']:.0f} MB)")
 
 
+LAUNCH = """
+import resource, subprocess, sys, time
+started = time.perf_counter()
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+print((time.perf_counter() - started) * 1000, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+"""
+
+
+def _process(command: list[str]) -> tuple[float, float]:
+    """Wall time (ms) and peak memory (MB) of one whole process, started from a small launcher (so the
+    peak is the command's own, at least the launcher's ~10 MB)."""
+    out = subprocess.run([sys.executable, "-c", LAUNCH, *command], capture_output=True, text=True, check=True)
+    wall, peak = out.stdout.split()
+    return float(wall), float(peak)
+
+
+FIRST_QUERY = """
+import sys, time
+from dateline.search.archive import Archive
+started = time.perf_counter()
+with Archive(sys.argv[1]) as archive:
+    archive.search("oil", facets=["place", "year"], sort="newest")
+print((time.perf_counter() - started) * 1000)
+"""
+
+
+def _first_query_ms(index: Path) -> float:
+    """A new process's open and first query (a facet count and a date sort), imports done."""
+    out = subprocess.run([sys.executable, "-c", FIRST_QUERY, str(index)], capture_output=True, text=True,
+                         check=True)
+    return float(out.stdout.strip())
+
+
+def _index(sources: list[str], index: Path) -> None:
+    """`dateline index`; exit status 1 only says some files were not articles (Reuters' word lists)."""
+    done = subprocess.run([sys.executable, "-m", "dateline", "index", *sources, "--index", str(index)],
+                          capture_output=True, text=True)
+    assert done.returncode in (0, 1) and " added" in done.stderr, done.stderr
+
+
+def bench_command_line(sources: list[str], work: Path, runs: int) -> None:
+    """The command as a user meets it: whole processes, beside grep over the same files."""
+    index = work / "cli-index"
+    dateline = [sys.executable, "-m", "dateline"]
+    _index(sources, index)
+    commands = {
+        "dateline search cocoa --facet place,year": [*dateline, "search", "cocoa", "--facet", "place,year",
+                                                     "--index", str(index)],
+        "dateline --help": [*dateline, "--help"],
+        "grep -ric cocoa (the sources)": ["grep", "-ric", "cocoa", *sources],
+        "python -c pass (interpreter start)": [sys.executable, "-c", "pass"],
+    }
+    _process(commands["dateline search cocoa --facet place,year"])  # writes the array caches once
+    print("\n## Command line: whole processes, median of", runs)
+    print("| command | wall ms | peak MB |\n|---|---|---|")
+    medians = {}
+    for name, command in commands.items():
+        measured = [_process(command) for _ in range(runs)]
+        medians[name] = statistics.median(m[0] for m in measured)
+        print(f"| {name} | {medians[name]:.0f} | {max(m[1] for m in measured):.0f} |")
+    search = medians["dateline search cocoa --facet place,year"]
+    print(f"dateline search / grep: {search / medians['grep -ric cocoa (the sources)']:.1f}x; "
+          f"/ interpreter start: {search / medians['python -c pass (interpreter start)']:.1f}x")
+
+    cold_runs = []
+    for _ in range(3):
+        cold = work / "cli-cold"
+        shutil.rmtree(cold, ignore_errors=True)
+        shutil.copytree(index, cold, ignore=shutil.ignore_patterns("cache-*"))
+        cold_runs.append(_first_query_ms(cold))
+    cold_ms = statistics.median(cold_runs)
+    changed = max(Path(sources[0]).glob("*.sgm"))  # one Reuters file
+    copy = work / "cli-sources"
+    shutil.copytree(sources[0], copy)
+    _index([str(copy)], work / "cli-updated")
+    _first_query_ms(work / "cli-updated")  # caches of every segment written
+    target = copy / changed.relative_to(sources[0])
+    os.utime(target, ns=(target.stat().st_atime_ns, target.stat().st_mtime_ns + 10**9))
+    _index([str(copy)], work / "cli-updated")
+    updated_ms = _first_query_ms(work / "cli-updated")
+    print(f"first query of a new process (open and query, after imports): {cold_ms:.0f} ms with no caches; "
+          f"{updated_ms:.0f} ms after an incremental update of one file ({updated_ms / cold_ms:.0%} of cold)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small corpora, a few repeats (CI smoke run)")
@@ -307,6 +391,7 @@ def main() -> None:
             sources = [str(REUTERS)]
         title = "Reuters-21578" + (" (first 1,000)" if args.quick else "")
         print_table(title, *bench_corpus("reuters", sources, work, repeats))
+        bench_command_line(sources, work, 3 if args.quick else 15)
         size = 2_000 if args.quick else args.generated
         generated = work / "generated" / "corpus.jsonl"
         generated.parent.mkdir()

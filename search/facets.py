@@ -64,14 +64,17 @@ class FieldMap:
         """One map over a whole view from each segment's (offset, part): values united and sorted,
         each segment's ordinals renumbered, its documents moved by its offset."""
         parts = list(parts)
-        values = sorted({value for _, part in parts for value in part.values})
-        position = {value: number for number, value in enumerate(values)}
-        docs, ordinals = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=np.int32)]
+        if not parts:
+            empty = np.zeros(0, dtype=np.int32)
+            return cls([], empty, empty, doc_count)
+        values, renumbered = np.unique(np.concatenate([part.values for _, part in parts]), return_inverse=True)
+        docs, ordinals, start = [], [], 0
         for offset, part in parts:
-            renumber = np.array([position[value] for value in part.values], dtype=np.int32)
+            renumber = renumbered[start:start + len(part.values)].astype(np.int32)
+            start += len(part.values)
             docs.append(part.docs + np.int32(offset))
-            ordinals.append(renumber[part.ordinals] if len(renumber) else part.ordinals)
-        return cls(values, np.concatenate(docs), np.concatenate(ordinals), doc_count)
+            ordinals.append(renumber[part.ordinals])
+        return cls(values.tolist(), np.concatenate(docs), np.concatenate(ordinals), doc_count)
 
     def resolve(self, value: str) -> list[str]:
         """The indexed spellings of a value typed in any case ('reuters' -> ['Reuters'])."""

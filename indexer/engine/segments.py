@@ -37,7 +37,7 @@ class FacetPart:
     """One segment's (document, value) pairs of a facet field: sorted values, and for each pair the
     document (numbered within the segment) and the value's ordinal."""
 
-    values: list[str]
+    values: np.ndarray  # of str
     docs: np.ndarray
     ordinals: np.ndarray
 
@@ -179,7 +179,7 @@ class Segment:
             return {"values": np.array(values, dtype=str), "docs": np.concatenate(docs) if docs else empty,
                     "ordinals": np.concatenate(ordinals) if ordinals else empty}
         arrays = self._cached(f"facet-{field}", build)
-        return FacetPart([str(v) for v in arrays["values"]], arrays["docs"], arrays["ordinals"])
+        return FacetPart(arrays["values"], arrays["docs"], arrays["ordinals"])
 
     def whoosh_matches(self, query: Any, searcher: Any, scored: bool) -> tuple[np.ndarray, np.ndarray]:
         """Documents (numbered in this segment) and scores of a Whoosh query, by Whoosh's own
