@@ -55,7 +55,8 @@ print(f"{1000 * (opened - started):.0f}", f"{1000 * (first - opened):.0f}", *med
 def package_tree(commit: str, work: Path) -> Path:
     """The commit's files laid out as the installed `dateline` package, importable from a folder."""
     checkout = work / f"checkout-{commit}"
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(checkout), commit], check=True)
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(checkout), commit],
+                   check=True)
     tree = work / f"package-{commit}"
     (tree / "dateline").mkdir(parents=True)
     for item in (checkout / "dateline").iterdir():
@@ -83,20 +84,24 @@ def main() -> None:
         work = Path(tmp)
         corpus = work / "generated.jsonl"
         generated_corpus(corpus, args.generated)
-        subprocess.run([sys.executable, "-m", "dateline", "index", str(corpus), "--index", str(work / "index")],
+        subprocess.run([sys.executable, "-m", "dateline", "index", str(corpus),
+                        "--index", str(work / "index")],
                        check=True, capture_output=True)
         trees = {commit: package_tree(commit, work) for commit in args.commits}
         try:
-            header = "| commit | open ms | first term ms | " + " | ".join(f"{kind} ms" for kind in QUERIES) + " |"
+            kinds = " | ".join(f"{kind} ms" for kind in QUERIES)
+            header = f"| commit | open ms | first term ms | {kinds} |"
             print(header + "\n" + "|---" * (3 + len(QUERIES)) + "|")
             for commit, tree in trees.items():  # cold: each builds its own caches
                 index = work / f"index-{commit}"
                 shutil.copytree(work / "index", index, ignore=shutil.ignore_patterns("cache-*"))
                 cold = timed(tree, index, 1)
-                print(f"| {commit} (cold) | {cold[0]} | {cold[1]} | " + " | ".join("" for _ in QUERIES) + " |")
+                blanks = " | ".join("" for _ in QUERIES)
+                print(f"| {commit} (cold) | {cold[0]} | {cold[1]} | {blanks} |")
             for _ in range(args.rounds):
                 for commit, tree in trees.items():
-                    print(f"| {commit} | " + " | ".join(timed(tree, work / f"index-{commit}", args.runs)) + " |")
+                    times = " | ".join(timed(tree, work / f"index-{commit}", args.runs))
+                    print(f"| {commit} | {times} |")
         finally:
             for commit in args.commits:
                 subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",

@@ -47,7 +47,8 @@ def kills(folder: Path, count: int, sites: int, rng: random.Random) -> None:
     leftovers = unreadable = 0
     started = time.monotonic()
     for _ in range(count):
-        killed = _kill_after(["index", str(REUTERS), "--index", str(index), "--wait", "60"], rng.uniform(0.3, 25), env)
+        command = ["index", str(REUTERS), "--index", str(index), "--wait", "60"]
+        killed = _kill_after(command, rng.uniform(0.3, 25), env)
         deadline = time.monotonic() + 10
         while _group_members(killed.pid) and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -58,9 +59,11 @@ def kills(folder: Path, count: int, sites: int, rng: random.Random) -> None:
     total = articles(index)
     ids = set()
     for page in range(1, 21):
-        result = dateline("search", "--index", str(index), "--format", "json", "--limit", "1000", "--page", str(page))
+        result = dateline("search", "--index", str(index), "--format", "json", "--limit", "1000",
+                          "--page", str(page))
         ids |= {hit["id"] for hit in json.loads(result.stdout)["hits"]}
-    print(f"index kills: {count} tried, {leftovers} left processes behind, {unreadable} left an unreadable index; "
+    print(f"index kills: {count} tried, {leftovers} left processes behind, "
+          f"{unreadable} left an unreadable index; "
           f"after a re-run {total} articles, {len(ids)} distinct ids ({time.monotonic() - started:.0f} s)")
     site_leftovers = 0
     for _ in range(sites):
@@ -69,7 +72,8 @@ def kills(folder: Path, count: int, sites: int, rng: random.Random) -> None:
         time.sleep(2)
         site_leftovers += bool(_group_members(killed.pid))
     rebuilt = dateline("site", str(folder / "site"), "--index", str(index), "--no-search")
-    print(f"site kills: {sites} tried, {site_leftovers} left processes behind; rebuild exit {rebuilt.returncode}, "
+    print(f"site kills: {sites} tried, {site_leftovers} left processes behind; "
+          f"rebuild exit {rebuilt.returncode}, "
           f"{len(list((folder / 'site' / 'articles').glob('*.html')))} article pages")
 
 
@@ -99,7 +103,8 @@ def damage(folder: Path, count: int, rng: random.Random) -> None:
             else:
                 outcomes["wrong answer"] += 1
     summary = ", ".join(f"{number} {outcome}" for outcome, number in outcomes.items())
-    print(f"damage: {count} damaged copies x {len(QUERIES)} commands: {summary} ({time.monotonic() - started:.0f} s)")
+    print(f"damage: {count} damaged copies x {len(QUERIES)} commands: {summary} "
+          f"({time.monotonic() - started:.0f} s)")
 
 
 def main() -> None:

@@ -99,7 +99,8 @@ def peak_memory(path: Path) -> float:
               " subprocess.run([sys.executable, '-m', 'dateline', 'read', sys.argv[1]],"
               " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL);"
               " print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True,
+                         check=True)
     return int(out.stdout) / 1024
 
 
@@ -127,7 +128,8 @@ def main() -> None:
         with Archive(folder / "index", time_limit=TIME_LIMIT) as archive:
             started = time.monotonic()
             tried, failures, examples, slowest = fuzz_queries(archive, args.queries)
-            print(f"queries: {tried} tried, {sum(failures.values())} failed in {time.monotonic() - started:.0f} s "
+            print(f"queries: {tried} tried, {sum(failures.values())} failed "
+                  f"in {time.monotonic() - started:.0f} s "
                   f"(slowest {slowest:.2f} s, time limit {TIME_LIMIT:g} s)")
         for kind, number in failures.most_common():
             print(f"  {number:5} {kind}   e.g. {examples[kind]!r}")

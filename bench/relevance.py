@@ -44,7 +44,8 @@ def parse_fields(text: str) -> list[dict[str, str]]:
 def load() -> tuple[list[dict], list[tuple[str, str]], list[Qrel]]:
     documents = parse_fields((CRANFIELD / "cran.all.1400").read_text(encoding="latin-1"))
     raw = parse_fields((CRANFIELD / "cran.qry").read_text(encoding="latin-1"))
-    queries = [(str(position), record["W"]) for position, record in enumerate(raw, start=1)]  # cranqrel's numbering
+    # cranqrel numbers the queries by position, not by their own I field
+    queries = [(str(position), record["W"]) for position, record in enumerate(raw, start=1)]
     qrels = []
     for line in (CRANFIELD / "cranqrel").read_text().splitlines():
         query, doc, grade = line.split()
@@ -64,8 +65,9 @@ def dateline_run(documents, queries, work: Path, **search_options):
     corpus = work / "cranfield.jsonl"
     with corpus.open("w") as out:
         for d in documents:
-            out.write(json.dumps({"id": d["I"], "title": d.get("T", ""), "body": d.get("W", "") or d.get("T", ""),
-                                  "language": "en"}) + "\n")
+            record = {"id": d["I"], "title": d.get("T", ""), "body": d.get("W", "") or d.get("T", ""),
+                      "language": "en"}
+            out.write(json.dumps(record) + "\n")
     index_sources([corpus], work / "dateline-index")
     run = []
     with Archive(work / "dateline-index") as archive:
@@ -123,14 +125,16 @@ def evaluate(quick: bool = False) -> dict[str, dict[str, float]]:
     table = {}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        for name, runner in (("dateline", dateline_run), ("tantivy", tantivy_run), ("sqlite-fts5", sqlite_run)):
+        runners = (("dateline", dateline_run), ("tantivy", tantivy_run), ("sqlite-fts5", sqlite_run))
+        for name, runner in runners:
             scores = ir_measures.calc_aggregate(MEASURES, qrels, runner(documents, queries, work))
             table[name] = {str(measure): scores[measure] for measure in MEASURES}
     return table
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="the first 20 queries only")
     args = parser.parse_args()
     table = evaluate(args.quick)

@@ -21,6 +21,6 @@ __all__ = ["Article", "DEFAULT_EXCLUDE", "FieldMapping", "Provenance", "SourceEr
            "read_file", "read_sources", "source_files"]
 __getattr__ = hand_on(__name__, {
     "Article": ".article", "Provenance": ".article", "READERS": ".readers", "FieldMapping": ".records",
-    "DEFAULT_EXCLUDE": ".exclude", "SourceFile": ".sources", "read_file": ".sources", "read_sources": ".sources",
-    "source_files": ".sources", "SourceError": "dateline.errors",
+    "DEFAULT_EXCLUDE": ".exclude", "SourceFile": ".sources", "read_file": ".sources",
+    "read_sources": ".sources", "source_files": ".sources", "SourceError": "dateline.errors",
 })

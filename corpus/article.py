@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from dateline.corpus.language import detect_language, normalise_language
+from dateline.corpus.script import MARKS
 from dateline.errors import SourceError
 
 
@@ -45,7 +46,7 @@ class Article:
     topics: tuple[str, ...] = field(default_factory=tuple)
     places: tuple[str, ...] = field(default_factory=tuple)
     people: tuple[str, ...] = field(default_factory=tuple)
-    lead: str | None = None                                   # a standfirst or abstract, kept apart from the body
+    lead: str | None = None                                   # a standfirst or abstract, not the body
     extra: dict[str, Any] = field(default_factory=dict)      # a record's fields that map to no article field
 
     @property
@@ -84,6 +85,26 @@ _SPACE = re.compile(r"[ \t\u00a0]+")
 # The longest real news articles are well under a megabyte of text; parsing costs about twenty times
 # the source's size in memory, so one article (a file, a JSON line, a WARC record) has this bound.
 MAX_ARTICLE_BYTES = 16 * 1024 * 1024
+
+
+_MONTH = (r"(?:JAN(?:UARY)?|FEB(?:RUARY)?|MAR(?:CH)?|APR(?:IL)?|MAY|JUNE?|JULY?|AUG(?:UST)?|SEPT?(?:EMBER)?"
+          r"|OCT(?:OBER)?|NOV(?:EMBER)?|DEC(?:EMBER)?)")
+_DATE_AFTER_PLACE = re.compile(rf"\s+{_MONTH}\.?\s*\d{{1,2}}$", re.I)   # JOHANNESBURG MARCH 13
+_NOT_A_PLACE = re.compile(rf"^(?:(?:AS OF|POSITION OF)\b.*|{_MONTH}\.?\s*\d*)$", re.I)  # APRIL 7, MAR8, JUN
+
+
+def clean_dateline(value: str | None) -> str | None:
+    """A dateline place as sources write it, or None for what is no place: wire tables and date lines
+    that landed in the dateline ('MAR8', 'APRIL 7', 'US  7.8010', '(TOTALS'). Marks before the place
+    ('****LONDON') and a date after it ('DETROIT JUNE 18') go; the place itself is kept as written."""
+    if not value or "(" in value and ")" not in value:
+        return None
+    place = re.sub(rf"[^\w{MARKS}\s.'/&-]", "", value).strip(" .-/&_\t")  # '****LONDON', 'ME}LBOURNE'
+    place = re.sub(r"^\d+\s+(?=\D)", "", place)                    # '0    LONDON'
+    place = _DATE_AFTER_PLACE.sub("", " ".join(place.split()))
+    if not place or any(ch.isdigit() for ch in place) or _NOT_A_PLACE.match(place):
+        return None
+    return place
 
 
 def check_article_size(size: int, source: str, location: str | None = None) -> None:
@@ -135,6 +156,7 @@ def make_article(
     title = _SPACE.sub(" ", title or "").strip()
     lead = _SPACE.sub(" ", lead or "").strip() or None
     url = fields.get("url")
+    fields["dateline"] = clean_dateline(fields.get("dateline"))
     return Article(
         id=article_id(identity or url or digest),
         title=title or derive_title(lead or body),

@@ -24,9 +24,11 @@ HIJRI_YEARS = range(1300, 1500)  # as Gregorian years these would be six centuri
 _CALENDAR_OF_LANGUAGE = {"fa": SOLAR, "ps": SOLAR, "ar": LUNAR}
 
 _MONTH_NAMES = {
-    SOLAR: ["فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور", "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند"],
+    SOLAR: ["فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور", "مهر", "آبان", "آذر", "دی", "بهمن",
+            "اسفند"],
     LUNAR: ["محرم", "صفر", "ربیع الاول|ربیع الأول|ربیع‌الاول", "ربیع الثانی|ربیع الآخر|ربیع الاخر|ربیع‌الثانی",
-            "جمادی الاولی|جمادی الأولی|جمادی‌الاول|جمادی الاول", "جمادی الآخرة|جمادی الثانیة|جمادی الاخره|جمادی‌الثانی",
+            "جمادی الاولی|جمادی الأولی|جمادی‌الاول|جمادی الاول",
+            "جمادی الآخرة|جمادی الثانیة|جمادی الاخره|جمادی‌الثانی",
             "رجب", "شعبان", "رمضان", "شوال", "ذو القعدة|ذی القعده|ذی‌القعده|ذوالقعده",
             "ذو الحجة|ذی الحجه|ذی‌الحجه|ذوالحجه"],
     GREGORIAN: ["ژانویه|يناير|كانون الثاني", "فوریه|فبراير|شباط", "مارس|آذار", "آوریل|أبريل|ابريل|نيسان",
@@ -70,7 +72,8 @@ def _convert(calendar: str, year: int, month: int, day: int, text: str) -> datet
     clock = _TIME.search(text)
     hour, minute, second = (int(part or 0) for part in clock.groups()) if clock else (0, 0, 0)
     try:
-        return datetime(gregorian.year, gregorian.month, gregorian.day, hour, minute, second, tzinfo=timezone.utc)
+        return datetime(gregorian.year, gregorian.month, gregorian.day, hour, minute, second,
+                        tzinfo=timezone.utc)
     except ValueError:
         return None
 
@@ -117,7 +120,8 @@ def parse_date(value: object, language: str | None = None) -> datetime | None:
             return _with_month_name(text, pattern, calendar, month)
     numeric = _NUMERIC.search(text)
     if numeric:
-        year, month, day = (int(part) for part in (numeric.groups()[:3] if numeric.group(1) else numeric.groups()[3:]))
+        parts = numeric.groups()[:3] if numeric.group(1) else numeric.groups()[3:]
+        year, month, day = (int(part) for part in parts)
         if year in HIJRI_YEARS:
             hijri = calendar_of(value, language)
             return _convert(hijri, year, month, day, text) if hijri else None

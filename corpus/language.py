@@ -36,7 +36,8 @@ def normalise_language(value: object) -> str | None:
 
 
 def detect_language(text: str) -> str | None:
-    """An ISO 639-1 code identified by py3langid (model shipped, no network), or None when too short to tell."""
+    """An ISO 639-1 code identified by py3langid (model shipped, no network), or None when too short
+    to tell."""
     sample = text[:2000]
     if sum(ch.isalpha() for ch in sample) < _MIN_LETTERS:
         return None

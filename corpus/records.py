@@ -118,7 +118,8 @@ def map_record(record: Mapping[str, Any], mapping: FieldMapping = DEFAULT_MAPPIN
             else:
                 values[article_field] = record[original]
                 break
-    extra = {name: value for name, value in record.items() if name not in used and _present(value) and name.strip()}
+    extra = {name: value for name, value in record.items()
+             if name not in used and _present(value) and name.strip()}
     return MappedRecord(values, extra)
 
 
@@ -191,7 +192,8 @@ def article_from_record(record: Any, source: str, offset: int, location: str, in
         known = ", ".join(COMMON_NAMES["body"][:6])
         raise SourceError(source, f"no body (body fields: {known}, …; or --field body=NAME)", location)
     paragraphs, wire = _body(body)
-    text = " ".join([_text(mapped.values.get("title")) or "", _text(mapped.values.get("lead")) or "", *paragraphs[:3]])
+    title, lead = (_text(mapped.values.get(name)) or "" for name in ("title", "lead"))
+    text = " ".join([title, lead, *paragraphs[:3]])
     fields = {**wire, **record_fields(mapped, language_hint=detect_language(text))}
     native_id = _text(mapped.values.get("id"))
     return make_article(

@@ -66,7 +66,8 @@ def source_files(
             if problem:
                 yield SourceError(str(path), problem)
             else:
-                yield _named(path, None) if _takes(path) else SourceError(str(path), "no reader for this kind of file")
+                yield (_named(path, None) if _takes(path)
+                       else SourceError(str(path), "no reader for this kind of file"))
         else:
             yield SourceError(str(path), "no such file or folder")
 
@@ -106,8 +107,8 @@ def read_file(path: Path, ingested: datetime | None = None, name: str | None = N
     items = list(reader.read(path, data, ingested, mapping))
     if name is None or name == str(path):
         return items
-    return [replace(item, provenance=replace(item.provenance, source=name)) if isinstance(item, Article) else item
-            for item in items]
+    return [replace(item, provenance=replace(item.provenance, source=name))
+            if isinstance(item, Article) else item for item in items]
 
 
 def read_sources(paths: Iterable[str | Path], exclude: Iterable[str] = DEFAULT_EXCLUDE,

@@ -77,7 +77,8 @@ def split_trailer(text: str) -> tuple[str, Trailer]:
 
 
 def split_crosshead(segment: str) -> list[str]:
-    """Split a crosshead run onto the end of a paragraph ('...destroyed." Salami: We all are Palestinians')."""
+    """Split a crosshead run onto the end of a paragraph
+    ('...destroyed." Salami: We all are Palestinians')."""
     if _TERMINAL.search(segment):
         return [segment]
     sentences = _SENTENCE_END.split(segment)

@@ -16,7 +16,8 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-_LIBC = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True) if sys.platform.startswith("linux") else None
+_LIBC = (ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True) if sys.platform.startswith("linux")
+         else None)
 _PR_SET_PDEATHSIG = 1
 
 

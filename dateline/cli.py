@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,12 +22,15 @@ if TYPE_CHECKING:
     from dateline.corpus.records import FieldMapping
 
 index_option = click.option(
-    "--index", "index_dir", default=lambda: os.environ.get("DATELINE_INDEX", DEFAULT_INDEX), show_default=DEFAULT_INDEX,
-    type=click.Path(file_okay=False), help="Index folder (or set DATELINE_INDEX).")
+    "--index", "index_dir", default=lambda: os.environ.get("DATELINE_INDEX", DEFAULT_INDEX),
+    show_default=DEFAULT_INDEX, type=click.Path(file_okay=False),
+    help="Index folder (or set DATELINE_INDEX).")
 
 
 def _report(error: Exception) -> None:
-    click.echo(f"error: {error}", err=True)
+    """One line for what could not be read; a file that is no article is a note, not an error."""
+    passed_over = isinstance(error, SourceError) and error.not_article
+    click.echo(f"{'note' if passed_over else 'error'}: {error}", err=True)
 
 
 def _on_terminal() -> bool:
@@ -60,7 +64,8 @@ def field_options(command: Any) -> Any:
     command = click.option("--fields", "fields_file", type=click.Path(dir_okay=False), metavar="FILE",
                            help="A file of ARTICLE_FIELD=SOURCE_FIELD lines.")(command)
     return click.option("--field", "field_specs", multiple=True, metavar="ARTICLE_FIELD=SOURCE_FIELD",
-                        help="Where a record keeps an article field, e.g. body=story_text (repeatable).")(command)
+                        help="Where a record keeps an article field, e.g. body=story_text (repeatable)."
+                        )(command)
 
 
 def _mapping(field_specs: tuple[str, ...], fields_file: str | None) -> FieldMapping:
@@ -89,10 +94,11 @@ def read(paths: tuple[str, ...], fmt: str, exclude: tuple[str, ...], field_specs
     from dateline.corpus.sources import read_sources
 
     table = fmt == "table" or (fmt == "auto" and _on_terminal())
-    articles = skipped = 0
+    articles = failed = passed_over = 0
     for item in read_sources(paths, exclude or DEFAULT_EXCLUDE, _mapping(field_specs, fields_file)):
         if isinstance(item, SourceError):
-            skipped += 1
+            passed_over += item.not_article
+            failed += not item.not_article
             _report(item)
             continue
         articles += 1
@@ -102,8 +108,9 @@ def read(paths: tuple[str, ...], fmt: str, exclude: tuple[str, ...], field_specs
                        f"{cut(item.dateline, 14):14}  {item.language or '-':3}  {cut(item.title, 60)}")
         else:
             click.echo(json.dumps(item.to_dict(), ensure_ascii=False))
-    click.echo(f"{articles} articles read, {skipped} sources skipped", err=True)
-    sys.exit(1 if skipped else 0)
+    click.echo(f"{articles} articles read, {passed_over} files not articles, {failed} sources failed",
+               err=True)
+    sys.exit(1 if failed else 0)
 
 
 @contextmanager
@@ -147,7 +154,7 @@ def index(sources, index_dir, prune, exclude, workers, wait, field_specs, fields
         report = index_sources(sources, index_dir, prune=prune, exclude=exclude or DEFAULT_EXCLUDE,
                                workers=workers, wait=wait, on_file=on_file, on_error=_report, mapping=mapping)
     click.echo(report.summary(), err=True)
-    sys.exit(1 if report.errors else 0)
+    sys.exit(1 if report.failed else 0)
 
 
 def _size(size: float) -> str:
@@ -167,10 +174,16 @@ def _open_archive(index_dir: str):
 @cli.command()
 @index_option
 @click.option("--top", default=5, show_default=True, help="Values shown per facet.")
-def stats(index_dir: str, top: int) -> None:
-    """Article count, index size and the top values of each facet."""
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def stats(index_dir: str, top: int, fmt: str) -> None:
+    """Article count, index size and the top values of each facet (and how many articles have none)."""
+    from dateline.search.output import stats_to_dict
+
     with _open_archive(index_dir) as archive:
         summary = archive.stats(top=top)
+    if fmt == "json":
+        click.echo(json.dumps(stats_to_dict(summary), ensure_ascii=False, indent=2))
+        return
     span = " to ".join(d.date().isoformat() for d in (summary.first, summary.last) if d) or "no dates"
     click.echo(f"{summary.articles} articles, {_size(summary.size_bytes)} on disk, dated {span}")
     for facet in summary.facets:
@@ -178,7 +191,8 @@ def stats(index_dir: str, top: int) -> None:
             continue
         values = "  ".join(f"{v.value} {v.count}" for v in facet.values[:top] if not v.unknown)
         unknown = next((v.count for v in facet.values if v.unknown), 0)
-        click.echo(f"  {facet.label + ':':10} {values or '-'}" + (f"  (unknown {unknown})" if unknown else ""))
+        told = f"  (unknown {unknown})" if unknown else ""
+        click.echo(f"  {facet.label + ':':10} {values or '-'}{told}")
 
 
 @cli.command()
@@ -197,41 +211,62 @@ def check(index_dir: str) -> None:
 
 
 def filter_options(command: Any) -> Any:
-    """A --NAME filter option for each facet of the field registry that has one."""
+    """A --NAME filter option for each facet of the field registry that has one, and --from/--to."""
+    command = click.option("--to", "date_to", metavar="DATE",
+                           help="Published on or before (YYYY[-MM[-DD]]).")(command)
+    command = click.option("--from", "date_from", metavar="DATE",
+                           help="Published on or after (YYYY[-MM[-DD]]), the source's own day.")(command)
     for facet in reversed([f for f in FACET_FIELDS if f.option]):
         command = click.option(f"--{facet.name}", f"filter_{facet.name}", multiple=True, metavar="VALUE",
                                help=facet.option)(command)
     return command
 
 
+def _filters(options: dict[str, Any]) -> dict[str, Any]:
+    """The facet filters among a command's options."""
+    return {name.removeprefix("filter_"): values for name, values in options.items()
+            if name.startswith("filter_")}
+
+
 @cli.command()
 @click.argument("query", default="")
 @index_option
 @filter_options
-@click.option("--from", "date_from", metavar="DATE",
-              help="Published on or after (YYYY[-MM[-DD]]), the source's own day.")
-@click.option("--to", "date_to", metavar="DATE", help="Published on or before (YYYY[-MM[-DD]]).")
 @click.option("--facet", "facet_names", default="", metavar="NAMES",
               help=f"Facet counts to show, comma-separated, from: {', '.join(f.name for f in FACET_FIELDS)}.")
-@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance", show_default=True)
+@click.option("--facet-limit", default=10, show_default=True, type=click.IntRange(0),
+              help="Values shown per facet, the largest first (0: every value; unknown is always shown).")
+@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance",
+              show_default=True)
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1))
 @click.option("--collapse-reprints", is_flag=True, help="Show one copy of each reprinted story.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True)
 @click.option("--explain", is_flag=True, help="Print the query's plan instead of searching.")
-def search(query, index_dir, date_from, date_to, facet_names, sort, limit, page, collapse_reprints, fmt, explain,
-           **filter_values) -> None:
-    """Search the index with the Whoosh query language, filters and facet counts."""
+def search(query, index_dir, date_from, date_to, facet_names, facet_limit, sort, limit, page,
+           collapse_reprints, fmt, explain, **filter_values) -> None:
+    """Search the index with the Whoosh query language, filters and facet counts.
+
+    \b
+    Examples:
+      dateline search cocoa --facet place,year
+      dateline search 'cocoa -brazil'                 # -word excludes, +word requires
+      dateline search '"oil prices" AND title:opec'   # a phrase, a field
+      dateline search 'date:[1987-03-01 TO 1987-03-31] volcker' --sort newest
+      dateline search '"cocoa prices"~5' --explain    # words near each other; print the plan
+    """
     from dateline.search.output import results_to_dict, table_lines, write_csv
 
-    filters = {name.removeprefix("filter_"): values for name, values in filter_values.items()}
+    filters = _filters(filter_values)
     facets = [name.strip() for name in facet_names.split(",") if name.strip()]
     with _open_archive(index_dir) as archive:
         if explain:
             click.echo("\n".join(archive.explain(query)))
             return
         results = archive.search(query, filters=filters, date_from=date_from, date_to=date_to, facets=facets,
-                                 sort=sort, page=page, limit=limit, collapse_reprints=collapse_reprints)
+                                 sort=sort, page=page, limit=limit, collapse_reprints=collapse_reprints,
+                                 facet_limit=facet_limit or None)
     if fmt == "json":
         click.echo(json.dumps(results_to_dict(results), ensure_ascii=False, indent=2))
     elif fmt == "csv":
@@ -242,10 +277,147 @@ def search(query, index_dir, date_from, date_to, facet_names, sort, limit, page,
 
 
 @cli.command()
+@click.argument("queries", nargs=-1, required=True)
+@index_option
+@filter_options
+@click.option("--by", type=click.Choice(["day", "week", "month", "year"]), default="month",
+              show_default=True, help="The period counted.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True)
+@click.option("--chart", type=click.Path(dir_okay=False), metavar="FILE.svg|FILE.png",
+              help="Also draw the trend as a line chart.")
+@click.option("--share", is_flag=True, help="Chart each query's share of the period's articles, not counts.")
+def trend(queries, index_dir, date_from, date_to, by, fmt, chart, share, **filter_values) -> None:
+    """Count each query's matches per period, beside all articles of the period.
+
+    \b
+    Examples:
+      dateline trend cocoa coffee --by month
+      dateline trend 'oil AND opec' --place usa --by week --chart oil.svg --share
+    """
+    from dateline.search.output import trend_lines, trend_to_dict, write_trend_csv
+    from dateline.search.trend import draw
+
+    if chart and Path(chart).suffix.lower() not in (".svg", ".png"):
+        raise click.UsageError(f"--chart {chart}: name an .svg or .png file")
+    with _open_archive(index_dir) as archive:
+        result = archive.trend(queries, by=by, filters=_filters(filter_values), date_from=date_from,
+                               date_to=date_to)
+    if fmt == "json":
+        click.echo(json.dumps(trend_to_dict(result), ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        write_trend_csv(result, sys.stdout)
+    else:
+        for line in trend_lines(result):
+            click.echo(line)
+    if chart:
+        draw(result, chart, share=share)
+        click.echo(f"chart written to {chart}", err=True)
+
+
+@cli.command()
+@click.argument("query")
+@index_option
+@filter_options
+@click.option("--width", default=5, show_default=True, type=click.IntRange(1, 50), help="Words each side.")
+@click.option("--sort", type=click.Choice(["date", "left", "right"]), default="date", show_default=True,
+              help="Oldest article first, or by the words left or right of the keyword.")
+@click.option("--limit", type=click.IntRange(1), default=None, help="At most this many lines.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
+def kwic(query, index_dir, date_from, date_to, width, sort, limit, fmt, **filter_values) -> None:
+    """Every occurrence of the query's words in context (a concordance), keywords aligned.
+
+    \b
+    Examples:
+      dateline kwic cocoa --width 4 --sort left
+      dateline kwic '"oil prices"' --from 1987-03 --to 1987-03 --format csv > oil-prices.csv
+    """
+    from dateline.search.output import kwic_lines, write_kwic_csv
+
+    with _open_archive(index_dir) as archive:
+        lines = archive.concordance(query, width=width, filters=_filters(filter_values), date_from=date_from,
+                                    date_to=date_to, sort=sort, limit=limit)
+    if fmt == "csv":
+        write_kwic_csv(lines, sys.stdout)
+    else:
+        columns = shutil.get_terminal_size().columns
+        for line in kwic_lines(lines, chars=max(20, (columns - 24) // 2 - 8)):
+            click.echo(line)
+    click.echo(f"{len(lines)} occurrences", err=True)
+
+
+@cli.command()
+@click.argument("query", default="")
+@index_option
+@filter_options
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write here, and what was exported (query, filters, time, index generation) to "
+                   "FILE.meta.json; default: standard output, that record on standard error.")
+def export(query, index_dir, date_from, date_to, fmt, output, **filter_values) -> None:
+    """Every matching article with every field (body, topics, places, people, provenance), oldest first.
+
+    \b
+    Examples:
+      dateline export cocoa --place brazil --format csv --output cocoa-brazil.csv
+      dateline export --format jsonl --output archive.jsonl          # the whole archive
+    """
+    from dateline.search.output import export_record, write_export
+
+    with _open_archive(index_dir) as archive:
+        articles = archive.export(query, filters=_filters(filter_values), date_from=date_from,
+                                  date_to=date_to)
+        if output:
+            with open(output, "w", encoding="utf-8", newline="") as out:
+                written = write_export(articles, out, fmt)
+        else:
+            written = write_export(articles, sys.stdout, fmt)
+        record = export_record(archive, query, _filters(filter_values), date_from, date_to, written)
+    if output:
+        Path(f"{output}.meta.json").write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n",
+                                               encoding="utf-8")
+        click.echo(f"{written} articles exported to {output} (what was exported: {output}.meta.json)",
+                   err=True)
+    else:
+        click.echo(json.dumps(record, ensure_ascii=False), err=True)
+
+
+@cli.command()
+@click.argument("query", default="")
+@index_option
+@filter_options
+@click.option("--min-copies", default=2, show_default=True, type=click.IntRange(2),
+              help="Smallest group shown.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1), help="Groups shown.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def reprints(query, index_dir, date_from, date_to, min_copies, limit, fmt, **filter_values) -> None:
+    """Stories reprinted (near-duplicate copies), largest group first, with a copy among QUERY's matches.
+
+    \b
+    Examples:
+      dateline reprints                      # the most reprinted stories of the archive
+      dateline reprints cocoa --limit 5
+      dateline search 'reprint:GROUP'        # every copy of one group
+    """
+    from dateline.search.output import reprint_lines, reprints_to_dict
+
+    with _open_archive(index_dir) as archive:
+        total, groups = archive.reprint_groups(query, filters=_filters(filter_values), date_from=date_from,
+                                               date_to=date_to, min_copies=min_copies, limit=limit)
+    if fmt == "json":
+        click.echo(json.dumps(reprints_to_dict(total, groups), ensure_ascii=False, indent=2))
+    else:
+        for line in reprint_lines(total, groups):
+            click.echo(line)
+
+
+@cli.command()
 @click.argument("out", type=click.Path(file_okay=False))
 @index_option
-@click.option("--query", "query_options", multiple=True, metavar="NAME=QUERY", help="A saved query page (repeatable).")
-@click.option("--queries", "queries_file", type=click.Path(dir_okay=False), help="A file of NAME=QUERY lines.")
+@click.option("--query", "query_options", multiple=True, metavar="NAME=QUERY",
+              help="A saved query page (repeatable).")
+@click.option("--queries", "queries_file", type=click.Path(dir_okay=False),
+              help="A file of NAME=QUERY lines.")
 @click.option("--no-search", is_flag=True, help="Skip the Pagefind search index.")
 def site(out, index_dir, query_options, queries_file, no_search) -> None:
     """Build a static HTML site of the archive in OUT: browse pages, article pages, saved queries, search."""
@@ -278,7 +450,8 @@ def serve(out: str, port: int) -> None:
     from dateline.search.site.serve import make_server
 
     with make_server(out, port) as server:
-        click.echo(f"Serving {out} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", err=True)
+        address = f"http://127.0.0.1:{server.server_address[1]}/"
+        click.echo(f"Serving {out} at {address} (Ctrl-C to stop)", err=True)
         try:
             server.serve_forever()
         except KeyboardInterrupt:

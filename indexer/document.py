@@ -30,7 +30,8 @@ def document_from_article(article: Article, source_path: str, source_sig: str, r
         "source_sig": source_sig,
         "checksum": article.provenance.checksum,
         "title": article.title,
-        "body": f"{article.lead}\n\n{article.body}" if article.lead else article.body,  # the lead is searched too
+        # the lead is searched too
+        "body": f"{article.lead}\n\n{article.body}" if article.lead else article.body,
         "day": local_day(article.published),
         "reprint": reprint,
         "minhash": minhash,
@@ -38,7 +39,10 @@ def document_from_article(article: Article, source_path: str, source_sig: str, r
     }
     for facet in FACET_FIELDS:
         values = facet.values(article) if facet.values else ()
-        document[facet.name] = ",".join(values) if facet.kind == "facets" else (values[0] if values else UNKNOWN)
+        if facet.kind == "facets":
+            document[facet.name] = ",".join(values)
+        else:
+            document[facet.name] = values[0] if values else UNKNOWN
     if article.published:  # Whoosh stores naive datetimes; the index keeps UTC
         document["date"] = article.published.astimezone(timezone.utc).replace(tzinfo=None)
     return document

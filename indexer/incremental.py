@@ -41,10 +41,17 @@ class IndexReport:
     errors: list[SourceError] = field(default_factory=list)
     seconds: float = 0.0
 
+    @property
+    def failed(self) -> list[SourceError]:
+        """What could not be read (files that are no article are not failures)."""
+        return [error for error in self.errors if not error.not_article]
+
     def summary(self) -> str:
-        return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, {self.removed} removed; "
+        return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
+                f"{self.removed} removed; "
                 f"{self.files_read} files read, {self.files_skipped} unchanged files skipped, "
-                f"{len(self.errors)} sources skipped in {self.seconds:.1f}s")
+                f"{len(self.errors) - len(self.failed)} files not articles, "
+                f"{len(self.failed)} sources failed in {self.seconds:.1f}s")
 
 
 @dataclass(frozen=True)
@@ -142,7 +149,8 @@ def index_sources(
                                f"it keeps its last commit") from None
         except WriteFailed as error:
             writer.cancel()
-            raise ArchiveError(f"{index_dir}: cannot write the index ({error}); it keeps its last commit") from None
+            raise ArchiveError(f"{index_dir}: cannot write the index ({error}); "
+                               "it keeps its last commit") from None
         except BaseException:
             writer.cancel()
             raise

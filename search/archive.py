@@ -11,6 +11,7 @@ import difflib
 import functools
 import inspect
 import math
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -28,11 +29,15 @@ from dateline.indexer.engine.segments import ArrayCache, PostingsCache
 from dateline.indexer.engine.store import check_index, corrupt_error, open_index
 from dateline.indexer.engine.view import IndexView
 from dateline.indexer.fields import DEFAULT_INDEX, TEXT_FIELDS, local_day
+from dateline.search.concordance import Concordance, Keywords, occurrences
 from dateline.search.facets import FACETS, FacetCounts, FieldMap
 from dateline.search.plan import Evaluation, Node, Ranking, fallbacks, words_of
 from dateline.search.query import TEXT_NAMES, parse_day
+from dateline.search.trend import PERIODS, Series, Trend, count, every_period, label, period_starts
 
 SORTS = ("relevance", "newest", "oldest")
+CONCORDANCE_SORTS = ("date", "left", "right")
+Selection = tuple[Node, np.ndarray, np.ndarray, dict[str, np.ndarray]]  # plan, mask, scores, filter masks
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_SUGGESTED_WORD = 40  # letters; no real word is longer, and correcting one costs a second per thousand
 OPERATORS = {"AND", "OR", "NOT", "TO", "ANDNOT", "ANDMAYBE"}
@@ -69,6 +74,19 @@ class SearchResults:
     facets: list[FacetCounts]
     suggestion: str | None = None
     collapsed: bool = False
+
+
+@dataclass(frozen=True)
+class ReprintGroup:
+    """Copies of one story: how many, when it first and last appeared, where, and its earliest copy."""
+
+    group: str
+    copies: int
+    first: datetime | None
+    last: datetime | None
+    agencies: list[str]
+    datelines: list[str]
+    earliest: Article
 
 
 @dataclass(frozen=True)
@@ -125,6 +143,7 @@ class Archive:
         self._index = open_index(self.path)
         self._arrays = ArrayCache(self.path)
         self._postings = PostingsCache()
+        self._stamp = os.stat(self.path).st_mtime_ns
         self._view = self._open_view()
         self._maps: dict[str, FieldMap] = {}
         self._merged: dict[str, np.ndarray] = {}
@@ -143,12 +162,20 @@ class Archive:
 
     @property
     def view(self) -> IndexView:
-        """The latest committed generation (a commit by another process is seen at the next call)."""
-        if self._index.latest_generation() != self._view.generation:
-            self._view.close()
-            self._view = self._open_view()
-            self._maps.clear()
-            self._merged.clear()
+        """The latest committed generation (a commit by another process is seen at the next call).
+        A commit adds files, which changes the folder's modification time: only then is the folder
+        listed for its latest generation (a listing costs more than a whole warm query's numpy work)."""
+        try:
+            stamp = os.stat(self.path).st_mtime_ns
+        except OSError:
+            stamp = -1
+        if stamp != self._stamp:
+            self._stamp = stamp
+            if self._index.latest_generation() != self._view.generation:
+                self._view.close()
+                self._view = self._open_view()
+                self._maps.clear()
+                self._merged.clear()
         return self._view
 
     # -- arrays over the whole view, merged from its segments ---------------------------------------
@@ -222,7 +249,10 @@ class Archive:
         """The query compiled once into Dateline's plan: checked, parsed, expansions read (and
         bounded), facet values in their indexed spelling (agency:reuters finds Reuters)."""
         facet_fields = {facet.field for facet in FACETS.values()}
-        return self.view.compile(query, lambda field, value: self.fieldmap(field).resolve(value), facet_fields)
+        def resolve(field: str, value: str) -> list[str]:
+            return self.fieldmap(field).resolve(value)
+
+        return self.view.compile(query, resolve, facet_fields)
 
     @_reading
     def explain(self, query: str) -> list[str]:
@@ -237,6 +267,135 @@ class Archive:
     def _evaluate(self, plan: Node, query: str, scored: bool) -> tuple[np.ndarray, np.ndarray]:
         view = self.view
         return Evaluation(view, self.ranking, query, self.time_limit).run(plan, view.segments, scored)
+
+    def _days(self) -> np.ndarray:
+        return self._merge("days", lambda segment: segment.days()).astype(np.int32)
+
+    def _selection(self, query: str, filters: dict[str, list[str]], date_from: str | None,
+                   date_to: str | None, scored: bool) -> Selection:
+        """The query's plan, its matches within the dates and their scores, and each filter's mask
+        (kept apart for multi-select facet counts)."""
+        plan = self.plan(query)
+        first, last = _day_bounds(date_from, date_to)
+        mask, scores = self._evaluate(plan, query, scored)
+        if first or last:
+            days = self._days()
+            mask = mask & (days > 0) & (days >= (first or 0)) & (days <= (last or 99_999_999))
+        filter_masks = {name: self.fieldmap(FACETS[name].field).mask(values)
+                        for name, values in filters.items()}
+        return plan, mask, scores, filter_masks
+
+    def _matching(self, query: str, filters: dict[str, list[str]], date_from: str | None,
+                  date_to: str | None) -> np.ndarray:
+        """Every live document the query and all its filters select."""
+        _, mask, _, filter_masks = self._selection(query, filters, date_from, date_to, scored=False)
+        for filter_mask in filter_masks.values():
+            mask &= filter_mask
+        return mask
+
+    @_reading
+    def trend(self, queries: Iterable[str], *, by: str = "month",
+              filters: Mapping[str, Iterable[str]] | None = None, date_from: str | None = None,
+              date_to: str | None = None) -> Trend:
+        """Matches of each query per period, beside the archive's own volume (every article of the
+        period within the filters); periods without a match keep their place."""
+        if by not in PERIODS:
+            raise QueryError(f"unknown period {by!r} (periods: {', '.join(PERIODS)})")
+        queries = list(queries)
+        resolved = self.resolve_filters(filters or {})
+        days = self._days()
+        dated = days > 0
+        matches = [self._matching(query, resolved, date_from, date_to) for query in queries]
+        starts = [period_starts(days[mask & dated], by) for mask in matches]
+        found = [s for s in starts if len(s)]
+        if not found:
+            return Trend(by, [], [], [Series(query, [], [], 0, int((mask & ~dated).sum()))
+                                      for query, mask in zip(queries, matches, strict=True)])
+        periods = every_period(min(s.min() for s in found), max(s.max() for s in found), by)
+        everything = self._matching("", resolved, date_from, date_to)
+        volume = count(periods, period_starts(days[everything & dated], by))
+        series = []
+        for query, mask, query_starts in zip(queries, matches, starts, strict=True):
+            counts = count(periods, query_starts)
+            shares = [c / v if v else None for c, v in zip(counts, volume, strict=True)]
+            series.append(Series(query, counts, shares, len(query_starts), int((mask & ~dated).sum())))
+        return Trend(by, [label(start, by) for start in periods], volume, series)
+
+    @_reading
+    def concordance(self, query: str, *, width: int = 5, filters: Mapping[str, Iterable[str]] | None = None,
+                    date_from: str | None = None, date_to: str | None = None, sort: str = "date",
+                    limit: int | None = None) -> list[Concordance]:
+        """Every occurrence of the query's words (and phrases) in its matches, with `width` words
+        each side; oldest article first, or sorted by the left or the right context."""
+        if sort not in CONCORDANCE_SORTS:
+            raise QueryError(f"unknown sort {sort!r} (sorts: {', '.join(CONCORDANCE_SORTS)})")
+        plan = self.plan(query)
+        keywords = Keywords.of(plan)
+        if not keywords.words and not keywords.phrases:
+            raise QueryError(f"query {query!r} names no words to show in context")
+        mask = self._matching(query, self.resolve_filters(filters or {}), date_from, date_to)
+        docs = np.flatnonzero(mask)
+        forms: dict[str, str | None] = {}
+
+        def indexed(word: str) -> str | None:
+            if word not in forms:
+                analysed = self.view.analyze("body", word)
+                forms[word] = analysed[0] if analysed else None
+            return forms[word]
+
+        pattern = re.compile(WORD)
+        lines: list[Concordance] = []
+        for docnum in self._ordered(docs, self._date_keys(docs, newest=False), None):
+            article, _ = self._stored(int(docnum))
+            published = article.published.isoformat() if article.published else None
+            for text in (article.title, article.lead or "", article.body):
+                lines.extend(Concordance(article.id, published, article.title, left, keyword, right)
+                             for left, keyword, right in occurrences(text, keywords, indexed, pattern, width))
+            if limit is not None and sort == "date" and len(lines) >= limit:
+                break
+        if sort == "left":
+            lines.sort(key=lambda line: line.left.casefold().split()[::-1])
+        elif sort == "right":
+            lines.sort(key=lambda line: line.right.casefold().split())
+        return lines[:limit]
+
+    @_reading
+    def export(self, query: str = "", *, filters: Mapping[str, Iterable[str]] | None = None,
+               date_from: str | None = None, date_to: str | None = None) -> Iterator[tuple[Article, str]]:
+        """Every match with its reprint group, oldest first (undated last), one at a time: memory
+        does not grow with the export."""
+        mask = self._matching(query, self.resolve_filters(filters or {}), date_from, date_to)
+        docs = np.flatnonzero(mask)
+        for docnum in self._ordered(docs, self._date_keys(docs, newest=False), None):
+            yield self._stored(int(docnum))
+
+    @_reading
+    def reprint_groups(self, query: str = "", *, filters: Mapping[str, Iterable[str]] | None = None,
+                       date_from: str | None = None, date_to: str | None = None, min_copies: int = 2,
+                       limit: int | None = 20) -> tuple[int, list[ReprintGroup]]:
+        """Reprint groups with a copy among the query's matches, largest first: how many groups in
+        all, and the first `limit` of them with every copy counted (matching the query or not)."""
+        mask = self._matching(query, self.resolve_filters(filters or {}), date_from, date_to)
+        groups = self._reprint_groups()
+        live = self._live()
+        sizes = np.bincount(groups[live & (groups >= 0)], minlength=len(self.fieldmap("reprint").values))
+        touched = np.unique(groups[mask & (groups >= 0)])
+        touched = touched[sizes[touched] >= min_copies]
+        touched = touched[np.lexsort((touched, -sizes[touched]))]
+        found = []
+        for ordinal in touched[:limit]:
+            copies = [self._stored(int(d))[0] for d in np.flatnonzero((groups == ordinal) & live)]
+            dated = sorted((c for c in copies if c.published), key=lambda c: (c.published, c.id))
+            earliest = dated[0] if dated else min(copies, key=lambda c: c.id)
+            found.append(ReprintGroup(
+                self.fieldmap("reprint").values[ordinal], len(copies), dated[0].published if dated else None,
+                dated[-1].published if dated else None, sorted({c.agency or "unknown" for c in copies}),
+                sorted({c.dateline or "unknown" for c in copies}), earliest))
+        return len(touched), found
+
+    @property
+    def generation(self) -> int:
+        return self.view.generation
 
     @_reading
     def search(
@@ -263,15 +422,10 @@ class Archive:
             if name not in FACETS:
                 raise QueryError(f"unknown facet {name!r} (facets: {', '.join(FACETS)})")
         filters = self.resolve_filters(filters or {})
-        plan = self.plan(query)
-        first, last = _day_bounds(date_from, date_to)
         if sort == "relevance" and not query.strip().strip("*"):
             sort = "newest"
-        base_mask, scores = self._evaluate(plan, query, scored=sort == "relevance")
-        if first or last:
-            days = self._merge("days", lambda segment: segment.days()).astype(np.int32)
-            base_mask = base_mask & (days > 0) & (days >= (first or 0)) & (days <= (last or 99_999_999))
-        filter_masks = {name: self.fieldmap(FACETS[name].field).mask(values) for name, values in filters.items()}
+        plan, base_mask, scores, filter_masks = self._selection(query, filters, date_from, date_to,
+                                                                scored=sort == "relevance")
         final_mask = base_mask.copy()
         for mask in filter_masks.values():
             final_mask &= mask
@@ -299,9 +453,10 @@ class Archive:
             total = len(docs)
 
         words = words_of(plan, "body")
+        first_rank = (page - 1) * limit + 1
         hits = [
             self._hit(int(docnum), rank, float(scores[docnum]) if sort == "relevance" else None, words)
-            for rank, docnum in enumerate(ordered[(page - 1) * limit: page * limit], start=(page - 1) * limit + 1)
+            for rank, docnum in enumerate(ordered[first_rank - 1: page * limit], start=first_rank)
         ]
         return SearchResults(
             query=query, filters=filters, total=total, page=page, pages=max(1, math.ceil(total / limit)),
@@ -319,7 +474,8 @@ class Archive:
         """A result from a document's stored article; a snippet around the query's words, else the lead."""
         article, group = self._stored(docnum)
         snippet = self.view.snippet(article.body, words) if words else ""
-        return Hit(rank=rank, score=score, article=article, snippet=" ".join(snippet.split()) or _lead(article.body),
+        return Hit(rank=rank, score=score, article=article,
+                   snippet=" ".join(snippet.split()) or _lead(article.body),
                    reprint_group=group, reprint_count=max(1, self.reprint_size(group)))
 
     def _has_unknown_word(self, plan: Node) -> bool:
@@ -336,7 +492,8 @@ class Archive:
         def correct(match: re.Match) -> str:
             nonlocal changed
             field, word = match.group(1), match.group(2)
-            if (field and field.lower() not in TEXT_NAMES) or word in OPERATORS or len(word) > MAX_SUGGESTED_WORD:
+            if ((field and field.lower() not in TEXT_NAMES) or word in OPERATORS
+                    or len(word) > MAX_SUGGESTED_WORD):
                 return match.group()
             terms = view.analyze("body", word)
             if not terms or any(view.knows(name, term) for term in terms for name in TEXT_FIELDS):
@@ -361,7 +518,8 @@ class Archive:
     def reprints(self, group: str) -> list[Article]:
         """Every copy in a reprint group, earliest first (undated copies last)."""
         copies = [self._stored(n)[0] for n in self.view.numbers("reprint", group)]
-        return sorted(copies, key=lambda a: (a.published is None, a.published.isoformat() if a.published else "", a.id))
+        return sorted(copies, key=lambda a: (a.published is None,
+                                             a.published.isoformat() if a.published else "", a.id))
 
     @_reading
     def browse(self, facet: str, value: str, page_size: int) -> Iterator[list[Hit]]:

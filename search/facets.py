@@ -67,7 +67,8 @@ class FieldMap:
         if not parts:
             empty = np.zeros(0, dtype=np.int32)
             return cls([], empty, empty, doc_count)
-        values, renumbered = np.unique(np.concatenate([part.values for _, part in parts]), return_inverse=True)
+        every = np.concatenate([part.values for _, part in parts])
+        values, renumbered = np.unique(every, return_inverse=True)
         docs, ordinals, start = [], [], 0
         for offset, part in parts:
             renumber = renumbered[start:start + len(part.values)].astype(np.int32)
@@ -107,13 +108,15 @@ class Facet:
         known.sort(key=(lambda v: v.value) if self.by_value else (lambda v: (-v.count, v.value)))
         return known + [v for v in values if v.unknown]
 
-    def count(self, fieldmap: FieldMap, mask: np.ndarray, selected: tuple[str, ...], limit: int | None) -> FacetCounts:
+    def count(self, fieldmap: FieldMap, mask: np.ndarray, selected: tuple[str, ...],
+              limit: int | None) -> FacetCounts:
         counts = fieldmap.counts(mask)
         values = [FacetValue(value, int(counts[n]), value in selected)
                   for n, value in enumerate(fieldmap.values) if counts[n] or value in selected]
         values = self.order(values)
         if limit is not None and not self.by_value:
-            values = values[:limit] + [v for v in values[limit:] if v.selected or v.unknown]  # unknown is always told
+            # the selected values and unknown are always told
+            values = values[:limit] + [v for v in values[limit:] if v.selected or v.unknown]
         return FacetCounts(self.name, self.label, values, selected)
 
 

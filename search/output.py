@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import csv
 import html
-from collections.abc import Iterator
+import json
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from dateline.search.archive import SearchResults
+    from dateline.corpus.article import Article
+    from dateline.search.archive import Archive, ArchiveStats, ReprintGroup, SearchResults
+    from dateline.search.concordance import Concordance
+    from dateline.search.trend import Trend
 
 MARK_START, MARK_END = "\ue000", "\ue001"  # around highlighted words in snippets, until rendered
 
-CSV_COLUMNS = ["rank", "score", "id", "published", "agency", "license", "dateline", "language", "title", "url",
-               "source", "snippet", "reprint_group", "reprint_count"]
+CSV_COLUMNS = ["rank", "score", "id", "published", "agency", "license", "dateline", "language", "title",
+               "url", "source", "snippet", "reprint_group", "reprint_count"]
 
 
 def plain(marked: str) -> str:
@@ -59,7 +64,8 @@ def results_to_dict(results: SearchResults) -> dict[str, Any]:
             "reprint_group": hit.reprint_group,
             "reprint_count": hit.reprint_count,
         } for hit in results.hits],
-        "facets": {facet.name: [{"value": v.value, "count": v.count, "selected": v.selected} for v in facet.values]
+        "facets": {facet.name: [{"value": v.value, "count": v.count, "selected": v.selected}
+                                for v in facet.values]
                    for facet in results.facets},
     }
 
@@ -99,3 +105,132 @@ def table_lines(results: SearchResults, styled: bool) -> Iterator[str]:
     for facet in results.facets:
         values = "  ".join(("*" if v.selected else "") + f"{v.value} {v.count}" for v in facet.values)
         yield f"\n{facet.label}: {values or '-'}"
+
+
+def trend_rows(trend: Trend) -> list[dict[str, Any]]:
+    """One row per period: the archive's volume, then each query's count and share (percent)."""
+    rows = []
+    for number, period in enumerate(trend.periods):
+        row: dict[str, Any] = {"period": period, "articles": trend.volume[number]}
+        for series in trend.series:
+            row[series.query] = series.counts[number]
+            share = series.shares[number]
+            row[f"{series.query} %"] = round(100 * share, 2) if share is not None else None
+        rows.append(row)
+    return rows
+
+
+def trend_to_dict(trend: Trend) -> dict[str, Any]:
+    return {"by": trend.by, "periods": trend.periods, "articles": trend.volume,
+            "series": [{"query": s.query, "counts": s.counts, "shares": s.shares, "total": s.total,
+                        "undated": s.undated} for s in trend.series]}
+
+
+def write_trend_csv(trend: Trend, out: IO[str]) -> None:
+    columns = ["period", "articles"] + [name for s in trend.series for name in (s.query, f"{s.query} %")]
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(trend_rows(trend))
+
+
+def trend_lines(trend: Trend) -> Iterator[str]:
+    """The terminal table of `dateline trend`: a column per query (count and share), empty periods kept."""
+    heads = [s.query for s in trend.series]
+    width = max([12, *(len(h) for h in heads)])
+    yield f"{trend.by:<10} {'articles':>9}  " + "  ".join(f"{cut(h, width):>{width}}" for h in heads)
+    for row in trend_rows(trend):
+        shares = [row[h + " %"] for h in heads]
+        cells = [f"{row[h]:>{width - 8}} " + (f"{share:>6.2f}%" if share is not None else "      -")
+                 for h, share in zip(heads, shares, strict=True)]
+        yield f"{row['period']:<10} {row['articles']:>9}  " + "  ".join(cells)
+    for series in trend.series:
+        undated = f", {series.undated} undated (not counted above)" if series.undated else ""
+        yield f"{series.query}: {series.total} dated matches{undated}"
+
+
+def kwic_lines(lines: list[Concordance], chars: int = 50) -> Iterator[str]:
+    """Keyword in context, the keywords in one column: the left context right-aligned."""
+    for line in lines:
+        left = line.left[-chars:] if len(line.left) <= chars else "…" + line.left[-(chars - 1):]
+        right = line.right[:chars] if len(line.right) <= chars else line.right[:chars - 1] + "…"
+        yield f"{line.id}  {left:>{chars}}  {line.keyword}  {right}"
+
+
+def write_kwic_csv(lines: list[Concordance], out: IO[str]) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["id", "published", "title", "left", "keyword", "right"])
+    for line in lines:
+        writer.writerow([line.id, line.published, line.title, line.left, line.keyword, line.right])
+
+
+EXPORT_COLUMNS = ["id", "title", "published", "agency", "license", "license_text", "dateline", "byline",
+                  "editors", "language", "url", "topics", "places", "people", "lead", "body", "source",
+                  "record", "offset", "checksum", "ingested", "fetched", "reprint_group", "extra"]
+
+
+def export_row(article: Article, group: str) -> dict[str, Any]:
+    """An article as one flat CSV row: lists joined with '; ', the record's unmapped fields as JSON."""
+    data = article.to_dict()
+    provenance = data.pop("provenance")
+    row = {**data, **provenance, "reprint_group": group}
+    for key in ("topics", "places", "people"):
+        row[key] = "; ".join(row[key])
+    row["extra"] = json.dumps(row["extra"], ensure_ascii=False) if row["extra"] else ""
+    return row
+
+
+def write_export(articles: Iterable[tuple[Article, str]], out: IO[str], fmt: str) -> int:
+    """Articles as JSON Lines (the article's own JSON, with its reprint group) or CSV; how many."""
+    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    if fmt == "csv":
+        writer.writeheader()
+    written = 0
+    for article, group in articles:
+        if fmt == "csv":
+            writer.writerow(export_row(article, group))
+        else:
+            out.write(json.dumps({**article.to_dict(), "reprint_group": group}, ensure_ascii=False) + "\n")
+        written += 1
+    return written
+
+
+def export_record(archive: Archive, query: str, filters: dict[str, Any], date_from: str | None,
+                  date_to: str | None, articles: int) -> dict[str, Any]:
+    """What an export holds, so it can be cited and made again."""
+    return {"query": query, "filters": {name: list(values) for name, values in filters.items() if values},
+            "from": date_from, "to": date_to, "articles": articles,
+            "exported": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "index": str(archive.path.resolve()), "generation": archive.generation}
+
+
+def _day(moment: datetime | None) -> str:
+    return moment.date().isoformat() if moment else "undated"
+
+
+def reprint_lines(total: int, groups: list[ReprintGroup]) -> Iterator[str]:
+    yield f"{total} reprint groups" + (f", the largest {len(groups)}:" if len(groups) < total else ":")
+    for group in groups:
+        first, last = _day(group.first), _day(group.last)
+        span = first if first == last else f"{first} to {last}"
+        yield f"\n{group.copies:>4} copies  {span}  reprint:{group.group}"
+        yield f"      {cut(group.earliest.title, 90)}"
+        yield f"      {cut(', '.join(group.agencies), 45)}; datelines {cut(', '.join(group.datelines), 40)}"
+
+
+def reprints_to_dict(total: int, groups: list[ReprintGroup]) -> dict[str, Any]:
+    return {"groups": total, "shown": [{
+        "group": g.group, "copies": g.copies,
+        "first": g.first.isoformat() if g.first else None, "last": g.last.isoformat() if g.last else None,
+        "agencies": g.agencies, "datelines": g.datelines,
+        "earliest": {"id": g.earliest.id, "title": g.earliest.title}} for g in groups]}
+
+
+def stats_to_dict(stats: ArchiveStats) -> dict[str, Any]:
+    """`dateline stats --format json`: each facet's top values, and how many articles it does not know."""
+    return {"articles": stats.articles, "size_bytes": stats.size_bytes,
+            "first": stats.first.isoformat() if stats.first else None,
+            "last": stats.last.isoformat() if stats.last else None,
+            "facets": {facet.name: {"values": [{"value": v.value, "count": v.count} for v in facet.values
+                                               if not v.unknown],
+                                    "unknown": next((v.count for v in facet.values if v.unknown), 0)}
+                       for facet in stats.facets}}

@@ -55,6 +55,13 @@ class Node:
         for child in self.children:
             yield from child.walk()
 
+    def sought(self) -> Iterator[Node]:
+        """The nodes a match is looked for by: every node but those under a NOT (or an and-not's
+        negative side), whose words a matching article does not have."""
+        yield self
+        for child in self.children:
+            yield from child.sought()
+
 
 @dataclass(frozen=True)
 class Term(Node):
@@ -95,8 +102,15 @@ class Phrase(Node):
     words: tuple[Term, ...]
     boost: float = 1.0
 
+    @property
+    def children(self) -> tuple[Term, ...]:  # type: ignore[override]
+        return self.words
+
     def describe(self) -> str:
         return f'phrase {self.field}:"{" ".join(w.word for w in self.words)}"' + _boost(self.boost)
+
+    def explain(self, depth: int = 0) -> Iterator[str]:
+        yield "  " * depth + self.describe()
 
 
 @dataclass(frozen=True)
@@ -130,6 +144,9 @@ class Not(Node):
     def describe(self) -> str:
         return "not"
 
+    def sought(self) -> Iterator[Node]:
+        yield self
+
 
 @dataclass(frozen=True)
 class AndNot(Node):
@@ -142,6 +159,10 @@ class AndNot(Node):
 
     def describe(self) -> str:
         return "and-not"
+
+    def sought(self) -> Iterator[Node]:
+        yield self
+        yield from self.positive.sought()
 
 
 @dataclass(frozen=True)
@@ -208,8 +229,8 @@ def fallbacks(plan: Node) -> list[Fallback]:
 
 def words_of(plan: Node, field_name: str) -> frozenset[str]:
     """The indexed words a plan looks for in one field, for highlighting."""
-    words = {node.word for node in plan.walk() if isinstance(node, Term) and node.field == field_name}
-    for node in fallbacks(plan):
+    words = {node.word for node in plan.sought() if isinstance(node, Term) and node.field == field_name}
+    for node in (node for node in plan.sought() if isinstance(node, Fallback)):
         words.update(text.decode("utf-8") for name, text in node.terms if name == field_name)
     return frozenset(words)
 
@@ -284,7 +305,8 @@ class Evaluation:
         weights = weights.astype(np.float64)  # Whoosh scores in double precision
         if self.stats.scorable(node.field):
             k1, b = self.ranking.k1, self.ranking.b
-            norm = k1 * ((1 - b) + b * seg.lengths(node.field)[ids] / (self.stats.average_length(node.field) or 1))
+            average = self.stats.average_length(node.field) or 1
+            norm = k1 * ((1 - b) + b * seg.lengths(node.field)[ids] / average)
             score[ids] = self._idf(node) * (weights * (k1 + 1)) / (weights + norm)
         else:
             score[ids] = weights
@@ -292,7 +314,8 @@ class Evaluation:
 
     def _idf(self, node: Term) -> float:
         """Whoosh's idf: log(N / (n + 1)) + 1 over every document, deleted ones included."""
-        return math.log(self.stats.doc_count_all() / (self.stats.doc_frequency(node.field, node.text) + 1)) + 1
+        frequency = self.stats.doc_frequency(node.field, node.text)
+        return math.log(self.stats.doc_count_all() / (frequency + 1)) + 1
 
     def _phrase(self, node: Phrase, seg: SegmentData, scored: bool) -> Answer:
         mask = np.zeros(seg.size, dtype=bool)

@@ -28,6 +28,7 @@ _DATE_RANGE = re.compile(r"^([\[{])\s*(.*?)\s*([\]}])$", re.S)
 _TO = re.compile(r"(?:^|\s+)to(?:\s+|$)", re.I)
 _PARTIAL_DATE = re.compile(r"\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?")
 _REPEATED_NOT = re.compile(r"\bNOT\s+NOT\s+")
+_PLUS_MINUS = re.compile(r"(?:^|(?<=[\s(]))[+-]")  # +word, -word, -"a phrase", -field:value
 _FUZZY = re.compile(r"(?<=[\w*?])~(\d+)")
 _ONLY_WILDCARDS = re.compile(r"(?<![\w:\\])[*?]+(?![\w])")
 
@@ -59,7 +60,8 @@ def _check_date_part(text: str, part: str, column: int) -> None:
 
 
 def check_syntax(text: str) -> None:
-    """Raise QueryError for unbalanced or too deep brackets, unbalanced quotes, unknown fields and bad dates."""
+    """Raise QueryError for unbalanced or too deep brackets, unbalanced quotes, unknown fields and
+    bad dates."""
     if text.count('"') % 2:
         raise QueryError(f"query {text!r}: unclosed quote at column {text.rfind(chr(34)) + 1}")
     bare = _outside_quotes(text)
@@ -69,7 +71,8 @@ def check_syntax(text: str) -> None:
         if char in "([{":
             stack.append((char, column))
             if len(stack) > MAX_DEPTH:
-                raise QueryError(f"query {text[:60]!r}…: brackets nested more than {MAX_DEPTH} deep at column {column}")
+                raise QueryError(f"query {text[:60]!r}…: brackets nested more than {MAX_DEPTH} deep "
+                                 f"at column {column}")
         elif char in pairs:
             if char == "]" and stack and stack[-1][0] == "{" or char == "}" and stack and stack[-1][0] == "[":
                 stack.pop()  # Whoosh allows mixed range brackets: [a TO b}
@@ -84,34 +87,48 @@ def check_syntax(text: str) -> None:
         name = match.group(1).lower()
         if name not in KNOWN_NAMES:
             known = ", ".join(sorted(QUERY_FIELDS))
-            raise QueryError(f"query {text!r}: unknown field {match.group(1)!r} at column {match.start() + 1} "
-                             f"(fields: {known})")
+            raise QueryError(f"query {text!r}: unknown field {match.group(1)!r} "
+                             f"at column {match.start() + 1} (fields: {known})")
         if text[match.end():match.end() + 1] in ("", " "):
-            raise QueryError(f"query {text!r}: field {match.group(1)!r} at column {match.start() + 1} has no value")
+            raise QueryError(f"query {text!r}: field {match.group(1)!r} at column {match.start() + 1} "
+                             "has no value")
     for match in _DATE_VALUE.finditer(bare):
         value = match.group(1)
         ranged = _DATE_RANGE.match(value)
         parts = _TO.split(ranged.group(2)) if ranged else [value]
         if ranged and len(parts) != 2 or not any(p.strip() for p in parts):
-            raise QueryError(f"query {text!r}: a date range at column {match.start() + 1} needs a start, an end "
-                             f"or both: date:[2021-05-01 TO 2021-05-31], date:[2021-05 TO]")
+            raise QueryError(f"query {text!r}: a date range at column {match.start() + 1} needs a start, "
+                             "an end or both: date:[2021-05-01 TO 2021-05-31], date:[2021-05 TO]")
         for part in parts:
             if part.strip():
                 _check_date_part(text, part.strip(), match.start() + 1)
     for match in _FUZZY.finditer(bare):
         if int(match.group(1)) > MAX_EDIT_DISTANCE:
-            raise QueryError(f"query {text!r}: fuzzy distance {match.group(1)} at column {match.start() + 1} is "
-                             f"more than {MAX_EDIT_DISTANCE} (word~1 or word~2)")
+            raise QueryError(f"query {text!r}: fuzzy distance {match.group(1)} at column "
+                             f"{match.start() + 1} is more than {MAX_EDIT_DISTANCE} (word~1 or word~2)")
     for match in _ONLY_WILDCARDS.finditer(bare):
-        raise QueryError(f"query {text!r}: {match.group()!r} at column {match.start() + 1} stands for every word; "
-                         f"give it some letters (oil*), or search for nothing to list every article")
+        raise QueryError(f"query {text!r}: {match.group()!r} at column {match.start() + 1} stands for "
+                         "every word; give it some letters (oil*), or search for nothing to list every "
+                         "article")
+
+
+def _plus_minus(text: str) -> str:
+    """Lucene's prefixes: -term excludes, +term requires (every word already is, so it goes)."""
+    def replace(match: re.Match) -> str:
+        following = text[match.end():match.end() + 1]
+        if not following or not (following.isalnum() or following in '"(_'):
+            return match.group()
+        return "NOT " if match.group() == "-" else ""
+
+    return _replace_outside_quotes(text, _PLUS_MINUS, replace)
 
 
 def prepare_query(text: str) -> str:
     """The user's query, checked, in the form Whoosh's parser reads right.
 
-    Field names in any case (Title:cocoa), numbers with colons as text (15:01), date ranges without
-    the spaces Whoosh rejects ([ TO 2021]), and NOT NOT folded away (Whoosh's parser fails on it)."""
+    Field names in any case (Title:cocoa), numbers with colons as text (15:01), `-word` as NOT word
+    and `+word` as word (required, as every word is), date ranges without the spaces Whoosh rejects
+    ([ TO 2021]), and NOT NOT folded away (Whoosh's parser fails on it)."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -120,6 +137,7 @@ def prepare_query(text: str) -> str:
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"query of {len(text):,} characters: at most {MAX_QUERY_CHARS:,}")
     text = _replace_outside_quotes(text, _NUMBER_WITH_COLON, lambda m: f'"{m.group()}"')
+    text = _plus_minus(text)
     check_syntax(text)
     text = _replace_outside_quotes(text, _FIELD, lambda m: m.group(1).lower() + ":")
 

@@ -217,3 +217,15 @@ def test_a_search_process_loads_no_reader_and_no_indexer(reuters_index):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "loaded: []"
+
+
+def test_snippets_mark_the_words_sought_not_those_excluded(archive):
+    """Highlighting reads the words from the plan: a phrase's words are marked, a NOT's are not."""
+    from dateline.search.output import MARK_START
+
+    phrase = archive.search('"oil prices"', limit=5).hits
+    assert all(MARK_START + "oil" in hit.snippet.lower() or MARK_START + "price" in hit.snippet.lower()
+               for hit in phrase)
+    excluded = archive.search("cocoa NOT brazil", limit=5).hits
+    assert all(MARK_START + "brazil" not in hit.snippet.lower() for hit in excluded)
+    assert all(MARK_START + "cocoa" in hit.snippet.lower() for hit in excluded if "cocoa" in hit.article.body.lower())

@@ -29,8 +29,8 @@ class Reader(Protocol):
 
 
 # Order matters: the first reader that accepts a file reads it.
-READERS: list[Reader] = [reuters.READER, warc.READER, jsonl.READER, jsondoc.READER, delimited.READER, feed.READER,
-                         html.READER, text.READER]
+READERS: list[Reader] = [reuters.READER, warc.READER, jsonl.READER, jsondoc.READER, delimited.READER,
+                         feed.READER, html.READER, text.READER]
 
 
 def reader_for(path: Path, head: bytes) -> Reader | None:

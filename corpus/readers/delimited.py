@@ -46,8 +46,8 @@ class DelimitedReader:
             return
         default = "\t" if path.suffix.lower() in {".tsv", ".tab"} else ","
         # strict: a stray quote is an error on its row, where lenient parsing would run rows together silently
-        rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_of(text.split("\n", 1)[0], default),
-                          strict=True)
+        delimiter = delimiter_of(text.split("\n", 1)[0], default)
+        rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
         try:
             header = [name.strip() for name in next(rows)]
         except (StopIteration, csv.Error) as exc:

@@ -72,8 +72,8 @@ def article_from_entry(entry: Any, feed: Any, source: str, number: int, ingested
         lead=summary if content and summary else None, language=language,
         agency=normalise_agency(feed.get("title")), byline=entry.get("author"),
         published=_moment(entry, language),
-        topics=tuple(dict.fromkeys(term.strip() for tag in entry.get("tags") or [] if (term := tag.get("term") or "")
-                                   and term.strip())),
+        topics=tuple(dict.fromkeys(term.strip() for tag in entry.get("tags") or []
+                                   if (term := tag.get("term") or "") and term.strip())),
     )
 
 
@@ -82,7 +82,8 @@ class FeedReader:
 
     def accepts(self, path: Path, head: bytes) -> bool:
         suffix = path.suffix.lower()
-        return suffix in {".rss", ".atom"} or (suffix in {".xml", ".rdf", ""} and bool(_FEED_ROOT.search(head)))
+        return suffix in {".rss", ".atom"} or (
+            suffix in {".xml", ".rdf", ""} and bool(_FEED_ROOT.search(head)))
 
     def read(self, path: Path, data: bytes, ingested: datetime,
              mapping: FieldMapping = DEFAULT_MAPPING) -> Iterator[Article | SourceError]:

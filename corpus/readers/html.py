@@ -24,7 +24,8 @@ from dateline.corpus.wire import line_paragraphs, split_dateline, split_trailer
 from dateline.errors import SourceError
 
 _ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting"}
-_BOILERPLATE_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg"]
+_BOILERPLATE_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe",
+                     "svg"]
 _BOILERPLATE_NAMES = re.compile(
     r"nav|menu|footer|sidebar|comment|share|social|related|advert|promo|cookie|breadcrumb", re.I)
 _TEXT_TAGS = ["p", "h2", "h3", "h4", "blockquote", "li"]
@@ -84,7 +85,8 @@ def _main_text(soup: BeautifulSoup) -> list[str]:
         if tag.name not in {"html", "body", "article", "main"} and not tag.decomposed:
             tag.decompose()
     root = soup.find("article") or soup.find("main") or soup.find(itemprop="articleBody") or soup.body or soup
-    blocks = [" ".join(tag.get_text(" ").split()) for tag in root.find_all(_TEXT_TAGS) if not tag.find(_TEXT_TAGS)]
+    blocks = [" ".join(tag.get_text(" ").split()) for tag in root.find_all(_TEXT_TAGS)
+              if not tag.find(_TEXT_TAGS)]
     blocks = [block for block in blocks if block]
     lines = (" ".join(text.split()) for text in root.get_text("\n").splitlines())
     return blocks or [line for line in lines if line]
@@ -111,12 +113,13 @@ def article_from_html(
         title = soup.title.string
     time_tag = soup.find("time", datetime=True)
     page_language = normalise_language(language)
-    published = parse_date(ld.get("datePublished"), page_language) or parse_date(
-        _meta(soup, "article:published_time", "datePublished", "date", "dc.date", "dcterms.created"), page_language
-    ) or parse_date(time_tag["datetime"] if isinstance(time_tag, Tag) else None, page_language)
+    meta_date = _meta(soup, "article:published_time", "datePublished", "date", "dc.date", "dcterms.created")
+    published = (parse_date(ld.get("datePublished"), page_language) or parse_date(meta_date, page_language)
+                 or parse_date(time_tag["datetime"] if isinstance(time_tag, Tag) else None, page_language))
     if published is None:
         published = parse_date(find_date(page, extensive_search=False, original_date=True))
-    license_text = _name(ld.get("license")) or _link(soup, "license") or _meta(soup, "dcterms.license", "license")
+    license_text = (_name(ld.get("license")) or _link(soup, "license")
+                    or _meta(soup, "dcterms.license", "license"))
     canonical = _link(soup, "canonical") or _name(ld.get("url")) or _meta(soup, "og:url")
     canonical = urljoin(url, canonical) if url and canonical else canonical or url  # relative links resolved
     agency = normalise_agency(_name(ld.get("publisher")) or _meta(soup, "og:site_name"))

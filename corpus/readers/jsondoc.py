@@ -27,7 +27,8 @@ def records_in(document: Any) -> list[Any] | None:
               if isinstance(value, list) and value and all(isinstance(item, dict) for item in value)]
     if len(arrays) == 1:
         return arrays[0]
-    nested = [found for value in document.values() if isinstance(value, dict) and (found := records_in(value))]
+    nested = [found for value in document.values()
+              if isinstance(value, dict) and (found := records_in(value))]
     if not arrays and len(nested) == 1:
         return nested[0]
     mapped = map_record(document).values

@@ -58,7 +58,8 @@ def reuters_paragraphs(body: str) -> list[str]:
     return [" ".join(part.split()) for part in _PARAGRAPH_BREAK.split(body)]
 
 
-def article_from_record(record: str, attributes: str, source: str, offset: int, ingested: datetime) -> Article:
+def article_from_record(record: str, attributes: str, source: str, offset: int,
+                        ingested: datetime) -> Article:
     """Pure: one <REUTERS> record's SGML to an article."""
     attrs = dict(_ATTRIBUTE.findall(attributes))
     newid = attrs.get("NEWID")
@@ -93,7 +94,8 @@ class ReutersReader:
     name = "reuters"
 
     def accepts(self, path: Path, head: bytes) -> bool:
-        return path.suffix.lower() == ".sgm" or b"<!DOCTYPE lewis" in head or head.lstrip().startswith(b"<REUTERS")
+        return (path.suffix.lower() == ".sgm" or b"<!DOCTYPE lewis" in head
+                or head.lstrip().startswith(b"<REUTERS"))
 
     def read(self, path: Path, data: bytes, ingested: datetime,
              mapping: FieldMapping = DEFAULT_MAPPING) -> Iterator[Article | SourceError]:
@@ -111,7 +113,8 @@ class ReutersReader:
                 yield SourceError(source, "truncated record: no </REUTERS>", f"byte {start.start()}")
                 continue
             try:
-                yield article_from_record(sgml[start.end():end], start.group(1), source, start.start(), ingested)
+                yield article_from_record(sgml[start.end():end], start.group(1), source, start.start(),
+                                          ingested)
             except SourceError as error:
                 yield error
 

@@ -45,7 +45,7 @@ def article_from_wire_text(text: str, source: str, ingested: datetime, sidecar: 
                            mapping: FieldMapping = DEFAULT_MAPPING) -> Article:
     """Pure: wire copy text (and sidecar fields, which win over what the text suggests) to an article."""
     if prose_share(text) < 0.5:
-        raise SourceError(source, "not an article: mostly lists or tables, not prose")
+        raise SourceError(source, "not an article: mostly lists or tables, not prose", not_article=True)
     paragraphs, fields = parse_wire_copy(text)
     mapped = map_record(sidecar, mapping)
     fields.update(record_fields(mapped))

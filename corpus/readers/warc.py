@@ -53,7 +53,8 @@ def whole_file_gzip(data: bytes) -> bytes | None:
         inside = member.decompress(data)
     except zlib.error:
         return None
-    if not member.eof or member.unused_data.strip(b"\x00") or not inside.lstrip().startswith((b"WARC/", b"filedesc:")):
+    if (not member.eof or member.unused_data.strip(b"\x00")
+            or not inside.lstrip().startswith((b"WARC/", b"filedesc:"))):
         return None
     return inside
 
@@ -100,11 +101,12 @@ class WarcReader:
                     length = records.get_record_length()
             except StopIteration:
                 if data[end:].strip(b"\r\n\x00 \t"):  # warcio stops quietly inside a cut gzip member
-                    yield SourceError(source, f"truncated WARC: {len(data) - end} bytes after the last whole record "
-                                      "are not a record", f"byte {end}")
+                    yield SourceError(source, f"truncated WARC: {len(data) - end} bytes after the last "
+                                      "whole record are not a record", f"byte {end}")
                 break
             except Exception as exc:  # warcio raises whatever its parsers hit on malformed input
-                reason = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+                lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+                reason = lines[0] if lines else type(exc).__name__
                 yield SourceError(source, f"truncated or corrupt WARC: {reason}", f"after byte {offset}")
                 return
             url = record.rec_headers.get_header("WARC-Target-URI")
@@ -125,14 +127,14 @@ class WarcReader:
                 check_article_size(len(content), source)
                 declared = charset_of(record.http_headers.get_header("Content-Type")) or meta_charset(content)
                 page = decode_text(content, source, declared)
-                yield article_from_html(page, source, ingested, offset=offset, url=url, fetched=parse_date(captured),
-                                        identity=f"capture {url} {captured}")
+                yield article_from_html(page, source, ingested, offset=offset, url=url,
+                                        fetched=parse_date(captured), identity=f"capture {url} {captured}")
             except SourceError as error:
                 yield SourceError(source, error.message, f"record at byte {offset} ({url})")
         damaged = _DAMAGED_AT.findall(warnings.getvalue())
         if damaged:
-            yield SourceError(source, f"{len(damaged)} records not followed by a blank line (a wrong Content-Length?); "
-                              "read as far as possible", f"byte {damaged[0]}")
+            yield SourceError(source, f"{len(damaged)} records not followed by a blank line "
+                              "(a wrong Content-Length?); read as far as possible", f"byte {damaged[0]}")
 
 
 READER = WarcReader()

@@ -28,6 +28,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 
 Arrays = dict[str, np.ndarray]
+Postings = tuple[np.ndarray, np.ndarray]  # documents, and weights or positions
 CACHE_VERSION = 2  # bump when what a cache file holds changes
 POSTINGS_CACHE = 8_000_000  # decoded postings (or positions) kept between queries: 8 bytes each, 64 MB
 
@@ -81,7 +82,7 @@ class PostingsCache:
         self._lists: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self.size = 0
 
-    def get(self, key: tuple, decode: Callable[[], tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    def get(self, key: tuple, decode: Callable[[], Postings]) -> Postings:
         if key in self._lists:
             self._lists.move_to_end(key)
             return self._lists[key]

@@ -54,11 +54,12 @@ def open_index(path: str | Path) -> FileIndex:
             raise corrupt_error(path, damaged, exc) from None
         if isinstance(exc, (EmptyIndexError, OSError)):
             raise ArchiveError(f"{path}: cannot open the index ({exc})") from None
-        raise ArchiveError(f"{path}: the index is corrupt ({exception_kind(exc)}: {exc}); rebuild it") from None
+        raise ArchiveError(f"{path}: the index is corrupt ({exception_kind(exc)}: {exc}); "
+                           "rebuild it") from None
     missing = set(build_schema().names()) - set(ix.schema.names())
     if missing:
-        raise ArchiveError(f"{path}: index made by another Dateline version (missing fields {sorted(missing)}); "
-                           "rebuild it")
+        raise ArchiveError(f"{path}: index made by another Dateline version "
+                           f"(missing fields {sorted(missing)}); rebuild it")
     return ix
 
 
@@ -114,8 +115,9 @@ def record_checksums(path: str | Path) -> None:
     immutable, so their entries are kept)."""
     path = Path(path)
     recorded = _read_checksums(path)
-    _write_checksums(path, {file.name: recorded.get(file.name) or {"digest": _digest(file), "stamp": _stamp(file)}
-                            for file in _index_files(path)})
+    _write_checksums(path, {
+        file.name: recorded.get(file.name) or {"digest": _digest(file), "stamp": _stamp(file)}
+        for file in _index_files(path)})
 
 
 @dataclass(frozen=True)

@@ -29,13 +29,15 @@ class IndexView:
     """A searcher of one generation. Arrays and decoded postings are kept in caches shared by the
     views of one index, keyed by segment, so a newer generation reuses an older one's work."""
 
-    def __init__(self, ix: Any, path: Path, ranking: plan.Ranking, arrays: ArrayCache, postings: PostingsCache):
+    def __init__(self, ix: Any, path: Path, ranking: plan.Ranking, arrays: ArrayCache,
+                 postings: PostingsCache):
         self.path, self.ranking = path, ranking
         self.generation: int = ix.latest_generation()
         self._searcher = ix.searcher(weighting=scoring.BM25F(B=ranking.b, K1=ranking.k1))
         self._reader = self._searcher.reader()
         self.schema = ix.schema
         self._parser = make_parser(self.schema)
+        self._frequencies: dict[tuple[str, bytes], int] = {}
         self.segments: list[Segment] = segments_of(self._reader, self.schema, arrays, postings)
         if self.generation == ix.latest_generation():
             arrays.keep_only(segment_ids(self.segments))
@@ -49,7 +51,12 @@ class IndexView:
         return self._reader.doc_count_all()
 
     def doc_frequency(self, field: str, btext: bytes) -> int:
-        return self._reader.doc_frequency(field, btext)
+        """Documents with the term, deleted ones included (as Whoosh's idf counts); kept per view, as
+        Whoosh's searcher keeps its idf, since each lookup visits every segment's term table."""
+        key = (field, btext)
+        if key not in self._frequencies:
+            self._frequencies[key] = self._reader.doc_frequency(field, btext)
+        return self._frequencies[key]
 
     def average_length(self, field: str) -> float:
         return self._searcher.avg_field_length(field) or 0.0
@@ -63,14 +70,15 @@ class IndexView:
     # -- queries ------------------------------------------------------------------------------------
 
     def compile(self, text: str, resolve: Resolve, facet_fields: set[str]) -> plan.Node:
-        return Compiler(self._reader, self.schema, text, resolve, facet_fields).compile(parse(text, self._parser))
+        compiler = Compiler(self._reader, self.schema, text, resolve, facet_fields)
+        return compiler.compile(parse(text, self._parser))
 
     def analyze(self, field: str, text: str) -> list[str]:
         return [token.text for token in self.schema[field].analyzer(text)]
 
     def knows(self, field: str, word: str) -> bool:
         """Whether any document has the (analysed) word in the field."""
-        return self._reader.doc_frequency(field, word) > 0
+        return self.doc_frequency(field, self.schema[field].to_bytes(word)) > 0
 
     def closest_word(self, field: str, word: str) -> str | None:
         found = self._searcher.corrector(field).suggest(word.lower(), limit=1, prefix=1)

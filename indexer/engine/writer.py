@@ -99,5 +99,6 @@ def open_writer(ix: Any, index_dir: Any, wait: float, procs: int) -> CheckedMpWr
         return CheckedMpWriter(ix, procs=procs, multisegment=True, timeout=wait)
     except LockError:
         raise ArchiveError(
-            f"{index_dir}: another process is writing this index; waited {wait:g}s (try again, or --wait longer)"
+            f"{index_dir}: another process is writing this index; waited {wait:g}s "
+            "(try again, or --wait longer)"
         ) from None

@@ -1,0 +1,167 @@
+"""The researcher's commands on Reuters, through the CLI: trend, kwic, export, reprints, -term/+term."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+from whoosh.analysis import STOP_WORDS
+
+from .conftest import run_cli
+
+
+def cli_json(*args: str) -> dict:
+    result = run_cli(*args, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def total(index, query: str, *args: str) -> int:
+    return cli_json("search", query, "--index", str(index), "--limit", "1", *args)["total"]
+
+
+def test_trend_counts_each_month_as_search_does(reuters_index):
+    trend = cli_json("trend", "cocoa", "coffee", "--by", "month", "--index", str(reuters_index))
+    assert trend["periods"] == ["1987-02", "1987-03", "1987-04", "1987-05", "1987-06"]
+    cocoa, coffee = trend["series"]
+    assert sum(cocoa["counts"]) == cocoa["total"] == total(reuters_index, "cocoa") == 127
+    assert sum(coffee["counts"]) == total(reuters_index, "coffee")
+    for number, month in enumerate(trend["periods"]):
+        assert cocoa["counts"][number] == total(reuters_index, "cocoa", "--from", month, "--to", month)
+        assert trend["articles"][number] == total(reuters_index, "", "--from", month, "--to", month)
+    may = trend["periods"].index("1987-05")
+    assert trend["articles"][may] == 0 and cocoa["counts"][may] == 0 and cocoa["shares"][may] is None
+    march = trend["periods"].index("1987-03")
+    assert cocoa["shares"][march] == cocoa["counts"][march] / trend["articles"][march]
+
+
+def test_trend_by_week_keeps_empty_weeks_and_draws_charts(reuters_index, tmp_path):
+    trend = cli_json("trend", "volcker", "--by", "week", "--index", str(reuters_index))
+    weeks = [int(period.split("-W")[1]) for period in trend["periods"]]
+    assert weeks == list(range(weeks[0], weeks[0] + len(weeks))), "consecutive ISO weeks, empty ones kept"
+    assert sum(trend["series"][0]["counts"]) == total(reuters_index, "volcker")
+    svg, png = tmp_path / "volcker.svg", tmp_path / "volcker.png"
+    for chart in (svg, png):
+        result = run_cli("trend", "volcker", "--by", "week", "--chart", str(chart), "--share",
+                         "--index", str(reuters_index))
+        assert result.returncode == 0, result.stderr
+    assert b"<svg" in svg.read_bytes()[:500] and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    table = run_cli("trend", "cocoa", "--index", str(reuters_index), check=True).stdout.splitlines()
+    assert table[0].split() == ["month", "articles", "cocoa"] and table[4].split() == ["1987-05", "0", "0", "-"]
+    assert run_cli("trend", "cocoa", "--chart", "x.pdf", "--index", str(reuters_index)).returncode == 2
+
+
+def test_kwic_finds_every_occurrence(reuters_index):
+    result = run_cli("kwic", "cocoa", "--format", "csv", "--index", str(reuters_index), check=True)
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    exported = run_cli("export", "cocoa", "--index", str(reuters_index), check=True).stdout.splitlines()
+    word = re.compile(r"(?<![^\W_])cocoas?(?![^\W_])", re.I)
+    expected = sum(len(word.findall(a["title"])) + len(word.findall(a["body"])) for a in map(json.loads, exported))
+    assert len(rows) == expected > 127
+    assert all(word.fullmatch(row["keyword"]) for row in rows)
+    assert len({row["id"] for row in rows}) == 127
+
+
+def test_kwic_phrases_context_and_sorting(reuters_index):
+    result = run_cli("kwic", '"oil prices"', "--width", "3", "--sort", "right", "--format", "csv",
+                     "--index", str(reuters_index), check=True)
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    # as the index reads a phrase: punctuation and stop words between its words do not count
+    stop = "|".join(sorted(STOP_WORDS))
+    phrase = re.compile(rf"oils?\W+(?:(?:{stop})\W+)*pric\w*", re.I)
+    assert len(rows) > 300 and all(phrase.fullmatch(row["keyword"]) for row in rows)
+    assert sum(row["keyword"].lower() == "oil prices" for row in rows) > 0.75 * len(rows)
+    assert all(len(row["left"].split()) <= 4 and len(row["right"].split()) <= 4 for row in rows)
+    keys = [row["right"].casefold().split() for row in rows]
+    assert keys == sorted(keys)
+    table = run_cli("kwic", "volcker", "--limit", "3", "--index", str(reuters_index), check=True)
+    assert len(table.stdout.splitlines()) == 3 and "3 occurrences" in table.stderr
+    assert run_cli("kwic", "NOT cocoa", "--index", str(reuters_index)).returncode == 2
+
+
+def test_export_gives_every_field_of_every_match_and_says_what_it_is(reuters_index, tmp_path):
+    out = tmp_path / "cocoa-brazil.csv"
+    result = run_cli("export", "cocoa", "--place", "brazil", "--format", "csv", "--output", str(out),
+                     "--index", str(reuters_index))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert len(rows) == total(reuters_index, "cocoa", "--place", "brazil") == 9
+    assert all("brazil" in row["places"].split("; ") and row["body"] and row["topics"] for row in rows)
+    assert all(re.fullmatch(r"reuters-21578:\d+", row["record"]) for row in rows), "the NEWID researchers cite"
+    dates = [row["published"] for row in rows]
+    assert dates == sorted(dates), "oldest first"
+    record = json.loads(out.with_name("cocoa-brazil.csv.meta.json").read_text())
+    assert record["query"] == "cocoa" and record["filters"] == {"place": ["brazil"]} and record["articles"] == 9
+    assert isinstance(record["generation"], int) and record["exported"]
+
+
+def test_export_of_the_whole_archive(reuters_index):
+    result = run_cli("export", "--index", str(reuters_index), check=True)
+    lines = result.stdout.splitlines()
+    assert len(lines) == 20000 and len({json.loads(line)["id"] for line in lines}) == 20000
+    assert json.loads(result.stderr.splitlines()[-1])["articles"] == 20000
+
+
+def test_reprints_lists_groups_by_size(reuters_index):
+    listing = cli_json("reprints", "--limit", "5", "--index", str(reuters_index))
+    copies = [group["copies"] for group in listing["shown"]]
+    assert listing["groups"] > 5 and copies == sorted(copies, reverse=True) and copies[-1] >= 2
+    for group in listing["shown"]:
+        assert total(reuters_index, f"reprint:{group['group']}") == group["copies"]
+        assert group["first"] <= group["last"]
+    cocoa = cli_json("reprints", "cocoa", "--index", str(reuters_index))
+    assert cocoa["groups"] == len(cocoa["shown"]) > 0
+
+
+def test_minus_and_plus_mean_what_lucene_users_expect(reuters_index):
+    cocoa, brazil = total(reuters_index, "cocoa"), total(reuters_index, "cocoa brazil")
+    assert total(reuters_index, "cocoa -brazil") == cocoa - brazil and 0 < brazil < cocoa
+    assert total(reuters_index, "cocoa +brazil") == brazil
+    assert total(reuters_index, 'oil -"oil prices"') == total(reuters_index, "oil") - total(reuters_index, '"oil prices"')
+    assert total(reuters_index, "oil-rich") == total(reuters_index, "oil rich") > 0, "a hyphen inside a word is no NOT"
+
+
+def test_a_folder_with_word_lists_beside_articles_exits_0(tmp_path, reuters):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "reut2-000.sgm").write_bytes((reuters / "reut2-000.sgm").read_bytes())
+    (folder / "all-places-strings.lc.txt").write_bytes((reuters / "all-places-strings.lc.txt").read_bytes())
+    (folder / "broken.jsonl").write_text("{not json\n")
+    for command in (["read", str(folder)], ["index", str(folder), "--index", str(tmp_path / "index")]):
+        result = run_cli(*command)
+        assert result.returncode == 1, "the broken file fails the run"
+        assert "note: " in result.stderr and "1 files not articles, 1 sources failed" in result.stderr
+    (folder / "broken.jsonl").unlink()
+    for command in (["read", str(folder)], ["index", str(folder), "--index", str(tmp_path / "again")]):
+        result = run_cli(*command)
+        assert result.returncode == 0, result.stderr
+        assert "1 files not articles, 0 sources failed" in result.stderr
+
+
+def test_junk_is_no_dateline(reuters_index):
+    """Wire tables and date lines that landed in Reuters' DATELINE are not places; marks before a
+    place and a date after it go."""
+    facet = cli_json("search", "--facet", "dateline", "--facet-limit", "0", "--index", str(reuters_index),
+                     "--limit", "1")["facets"]["dateline"]
+    values = [v["value"] for v in facet]
+    assert len(values) > 1000 and "LONDON" in values and "unknown" in values
+    assert not [v for v in values if any(ch.isdigit() for ch in v) or v[0] in "*(" or v in ("MAR", "JUN")]
+    top = cli_json("search", "--facet", "dateline", "--index", str(reuters_index), "--limit", "1")
+    assert len(top["facets"]["dateline"]) == 11, "the top ten, and unknown"
+    from dateline.corpus.article import clean_dateline
+
+    for junk in ("MAR8", "APRIL 7", "(TOTALS", "US         7.8010", "MAY  152.8  152.8", "POSITION OF APR 6"):
+        assert clean_dateline(junk) is None, junk
+    assert [clean_dateline(v) for v in ("****LONDON", "JOHANNESBURG MARCH 13", "ME}LBOURNE", "MAYAGUEZ", "تهران")] == [
+        "LONDON", "JOHANNESBURG", "MELBOURNE", "MAYAGUEZ", "تهران"]
+
+
+def test_stats_as_json_tells_the_unknown_apart(reuters_index):
+    stats = cli_json("stats", "--top", "3", "--index", str(reuters_index))
+    assert stats["articles"] == 20000 and stats["first"].startswith("1987-02-26")
+    dateline = stats["facets"]["dateline"]
+    assert [v["value"] for v in dateline["values"]] == ["NEW YORK", "WASHINGTON", "LONDON"]
+    assert dateline["unknown"] == total(reuters_index, "dateline:unknown") > 2000
+    assert stats["facets"]["year"] == {"values": [{"value": "1987", "count": 19999}], "unknown": 1}
