@@ -6,7 +6,7 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,14 +27,23 @@ index_option = click.option(
     help="Index folder (or set DATELINE_INDEX).")
 
 
-def _report(error: Exception) -> None:
+def _message(error: Exception) -> str:
     """One line for what could not be read; a file that is no article is a note, not an error."""
     passed_over = isinstance(error, SourceError) and error.not_article
-    click.echo(f"{'note' if passed_over else 'error'}: {error}", err=True)
+    return f"{'note' if passed_over else 'error'}: {error}"
+
+
+def _report(error: Exception) -> None:
+    click.echo(_message(error), err=True)
 
 
 def _on_terminal() -> bool:
     return sys.stdout.isatty()
+
+
+def _styled() -> bool:
+    """Colour on a terminal only, and not when NO_COLOR is set (no-color.org)."""
+    return _on_terminal() and not os.environ.get("NO_COLOR")
 
 
 class _Commands(click.Group):
@@ -151,10 +160,27 @@ def index(sources, index_dir, prune, exclude, workers, wait, field_specs, fields
             elif done == total or done % 10 == 0:
                 click.echo(f"indexed {done}/{total} files, {articles} articles", err=True)
 
+        def on_error(error: SourceError) -> None:
+            if progress is not None:
+                progress.write(_message(error), file=sys.stderr)  # above the bar, not through it
+            else:
+                _report(error)
+
         report = index_sources(sources, index_dir, prune=prune, exclude=exclude or DEFAULT_EXCLUDE,
-                               workers=workers, wait=wait, on_file=on_file, on_error=_report, mapping=mapping)
+                               workers=workers, wait=wait, on_file=on_file, on_error=on_error,
+                               mapping=mapping)
     click.echo(report.summary(), err=True)
     sys.exit(1 if report.failed else 0)
+
+
+def _page(lines: Iterable[str]) -> None:
+    """Print lines; a listing taller than the terminal goes through $PAGER (less -R) on a terminal."""
+    lines = list(lines)
+    if _on_terminal() and len(lines) > shutil.get_terminal_size().lines:
+        click.echo_via_pager("\n".join(lines) + "\n")
+    else:
+        for line in lines:
+            click.echo(line)
 
 
 def _size(size: float) -> str:
@@ -272,8 +298,7 @@ def search(query, index_dir, date_from, date_to, facet_names, facet_limit, sort,
     elif fmt == "csv":
         write_csv(results, sys.stdout)
     else:
-        for line in table_lines(results, styled=_on_terminal()):
-            click.echo(line)
+        _page(table_lines(results, styled=_styled()))
 
 
 @cli.command()
@@ -308,8 +333,7 @@ def trend(queries, index_dir, date_from, date_to, by, fmt, chart, share, **filte
     elif fmt == "csv":
         write_trend_csv(result, sys.stdout)
     else:
-        for line in trend_lines(result):
-            click.echo(line)
+        _page(trend_lines(result))
     if chart:
         draw(result, chart, share=share)
         click.echo(f"chart written to {chart}", err=True)
@@ -341,8 +365,7 @@ def kwic(query, index_dir, date_from, date_to, width, sort, limit, fmt, **filter
         write_kwic_csv(lines, sys.stdout)
     else:
         columns = shutil.get_terminal_size().columns
-        for line in kwic_lines(lines, chars=max(20, (columns - 24) // 2 - 8)):
-            click.echo(line)
+        _page(kwic_lines(lines, chars=max(20, (columns - 24) // 2 - 8)))
     click.echo(f"{len(lines)} occurrences", err=True)
 
 
@@ -407,8 +430,7 @@ def reprints(query, index_dir, date_from, date_to, min_copies, limit, fmt, **fil
     if fmt == "json":
         click.echo(json.dumps(reprints_to_dict(total, groups), ensure_ascii=False, indent=2))
     else:
-        for line in reprint_lines(total, groups):
-            click.echo(line)
+        _page(reprint_lines(total, groups))
 
 
 @cli.command()

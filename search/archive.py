@@ -42,6 +42,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 MAX_SUGGESTED_WORD = 40  # letters; no real word is longer, and correcting one costs a second per thousand
 OPERATORS = {"AND", "OR", "NOT", "TO", "ANDNOT", "ANDMAYBE"}
 _SUGGESTABLE = re.compile(rf"(?:(\w+):)?({WORD})")
+RARE_WORD, FREQUENT_ALTERNATIVE = 3, 20  # a word in 3 articles or fewer, beside one in 20 times as many
 TIME_LIMIT = 10.0  # seconds a search may run before it stops with a QueryError
 
 
@@ -461,7 +462,7 @@ class Archive:
         return SearchResults(
             query=query, filters=filters, total=total, page=page, pages=max(1, math.ceil(total / limit)),
             limit=limit, sort=sort, hits=hits, facets=facet_counts, collapsed=collapse_reprints,
-            suggestion=self.suggest(query) if total == 0 or self._has_unknown_word(plan) else None,
+            suggestion=self.suggest(query) if total <= RARE_WORD or self._has_unknown_word(plan) else None,
         )
 
     def _stored(self, docnum: int) -> tuple[Article, str]:
@@ -483,7 +484,9 @@ class Archive:
 
     def suggest(self, query: str) -> str | None:
         """'Did you mean': the query as typed, each word found in no article replaced by the closest
-        indexed word. (Whoosh's correct_query fails on ranges and on tokens without positions.)"""
+        word the articles have, and each rare word (in RARE_WORD articles or fewer) by a close word
+        at least FREQUENT_ALTERNATIVE times as frequent (volker, 1 article: volcker, 108). Whole words,
+        never stems. (Whoosh's correct_query fails on ranges and on tokens without positions.)"""
         if not query.strip().strip("*"):
             return None
         view = self.view
@@ -496,9 +499,12 @@ class Archive:
                     or len(word) > MAX_SUGGESTED_WORD):
                 return match.group()
             terms = view.analyze("body", word)
-            if not terms or any(view.knows(name, term) for term in terms for name in TEXT_FIELDS):
+            if not terms:
                 return match.group()
-            found = view.closest_word("body", word)
+            seen = max(view.frequency(name, term) for term in terms for name in TEXT_FIELDS)
+            if seen > RARE_WORD:
+                return match.group()
+            found = view.closest_word("body", word, at_least=max(1, seen * FREQUENT_ALTERNATIVE))
             if not found:
                 return match.group()
             changed = True

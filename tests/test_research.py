@@ -165,3 +165,13 @@ def test_stats_as_json_tells_the_unknown_apart(reuters_index):
     assert [v["value"] for v in dateline["values"]] == ["NEW YORK", "WASHINGTON", "LONDON"]
     assert dateline["unknown"] == total(reuters_index, "dateline:unknown") > 2000
     assert stats["facets"]["year"] == {"values": [{"value": "1987", "count": 19999}], "unknown": 1}
+
+
+def test_did_you_mean_offers_whole_words_and_the_frequent_spelling(reuters_index):
+    def suggestion(query: str) -> str | None:
+        return cli_json("search", query, "--index", str(reuters_index), "--limit", "1")["suggestion"]
+
+    assert suggestion("oil pryces") == "oil prices", "a word as written, not the stem 'price'"
+    assert suggestion("nakasne") == "nakasone"
+    assert total(reuters_index, "volker") == 1 and suggestion("volker") == "volcker", "a rare spelling"
+    assert suggestion("volcker") is None and suggestion("cocoa brazil") is None

@@ -212,3 +212,42 @@ def test_every_filter_option_on_the_command_line(reuters_index):
     assert {h["dateline"] for h in london["hits"]} == {"LONDON"}
     collapsed = search_json(reuters_index, "--collapse-reprints")
     assert collapsed["collapsed"] and collapsed["total"] < search_json(reuters_index)["total"]
+
+
+def _on_a_terminal(*args: str, **env: str) -> str:
+    """What `dateline` writes to a real terminal (a pseudo-terminal of 24 lines, PAGER=cat)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    environment = {**os.environ, "PAGER": "cat", "LINES": "24", "COLUMNS": "100", **env}
+    if "NO_COLOR" not in env:
+        environment.pop("NO_COLOR", None)
+    process = subprocess.Popen([sys.executable, "-m", "dateline", *args], stdout=follower, stderr=follower,
+                               stdin=follower, env=environment)
+    os.close(follower)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed: the process is done
+            break
+        if not chunk:
+            break
+        output += chunk
+    process.wait(timeout=60)
+    os.close(leader)
+    return output.decode("utf-8", "replace")
+
+
+def test_colour_and_pager_on_a_terminal_only_and_no_color_honoured(reuters_index):
+    coloured = _on_a_terminal("search", "cocoa", "--limit", "2", "--index", str(reuters_index))
+    assert "\x1b[1;33m" in coloured and " 2. " in coloured
+    plain = _on_a_terminal("search", "cocoa", "--limit", "2", "--index", str(reuters_index), NO_COLOR="1")
+    assert "\x1b[1;33m" not in plain and " 2. " in plain
+    marker = "paged by the pager"
+    paged = _on_a_terminal("search", "cocoa", "--limit", "20", "--index", str(reuters_index),
+                           PAGER=f"sh -c 'echo {marker}; cat'")
+    assert marker in paged and "20. " in paged, "a listing taller than the terminal goes through $PAGER, whole"

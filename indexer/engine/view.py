@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 from whoosh import highlight, scoring
+from whoosh.support.levenshtein import damerau_levenshtein
 
 from dateline.indexer.engine import patches  # noqa: F401  (applied on import)
 from dateline.indexer.engine.parser import Compiler, Resolve, make_parser, parse
@@ -78,11 +79,24 @@ class IndexView:
 
     def knows(self, field: str, word: str) -> bool:
         """Whether any document has the (analysed) word in the field."""
-        return self.doc_frequency(field, self.schema[field].to_bytes(word)) > 0
+        return self.frequency(field, word) > 0
 
-    def closest_word(self, field: str, word: str) -> str | None:
-        found = self._searcher.corrector(field).suggest(word.lower(), limit=1, prefix=1)
-        return found[0] if found else None
+    def closest_word(self, field: str, word: str, at_least: int = 1) -> str | None:
+        """The nearest whole word as written in the articles (edit distance 2 at most, first letter
+        kept) that at least `at_least` documents have: the nearest (a swap of two letters is one
+        edit), then the most frequent."""
+        spelled = f"spell_{field}" if f"spell_{field}" in self.schema.names() else field  # whole words
+        typed = word.lower()
+        found = []
+        for candidate in self._searcher.corrector(spelled).suggest(typed, limit=8, prefix=1):
+            frequency = self.doc_frequency(spelled, self.schema[spelled].to_bytes(candidate))
+            if frequency >= at_least:
+                found.append((damerau_levenshtein(typed, candidate), -frequency, candidate))
+        return min(found)[2] if found else None
+
+    def frequency(self, field: str, word: str) -> int:
+        """Documents with the (analysed) word in the field."""
+        return self.doc_frequency(field, self.schema[field].to_bytes(word))
 
     def snippet(self, body: str, words: frozenset[str]) -> str:
         """Up to two fragments of the body around the words, the words between highlight markers."""
