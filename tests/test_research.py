@@ -175,3 +175,27 @@ def test_did_you_mean_offers_whole_words_and_the_frequent_spelling(reuters_index
     assert suggestion("nakasne") == "nakasone"
     assert total(reuters_index, "volker") == 1 and suggestion("volker") == "volcker", "a rare spelling"
     assert suggestion("volcker") is None and suggestion("cocoa brazil") is None
+
+
+def test_near_duplicates_with_different_facts_are_different_stories():
+    """The Fed's daily notice in the same words with another amount, or a dividend notice of another
+    company, is not a reprint; the same notice filed twice is."""
+    from dateline.indexer.reprints import ReprintGroups, signature
+
+    fed = ("The Federal Reserve entered the U.S. Government securities market to arrange {} billion dlrs "
+           "of customer repurchase agreements, a Fed spokesman said. Dealers said Federal funds were "
+           "trading at {} pct when the Fed began its temporary and indirect supply of reserves to the "
+           "banking system. The operation was expected by most dealers, who said the Fed wanted to offset "
+           "a drain of reserves from the banking system caused by a rise in the Treasury balance at the "
+           "Fed and by the usual seasonal factors of this time of the month.")
+    dividend = ("{} Inc {} said its board declared a regular quarterly dividend of 15 cts per share, payable "
+                "April one to holders of record March 13. The company said the dividend is unchanged from the "
+                "prior quarter and reflects continued strong cash flow from its operations.")
+    groups = ReprintGroups()
+    first = groups.assign("a", signature("FED ADDS RESERVES", fed.format("1.5", "6-1/8")), "a")
+    assert groups.assign("b", signature("FED ADDS RESERVES", fed.format("1.5", "6-1/8")), "b") == first
+    assert groups.assign("c", signature("FED ADDS RESERVES", fed.format("2.5", "6-3/16")), "c") == "c"
+    assert groups.assign("d", signature("E-SYSTEMS SETS QUARTERLY", dividend.format("E-Systems", "<ESY>")),
+                         "d") == "d"
+    assert groups.assign("e", signature("SEVEN OAKS SETS QUARTERLY", dividend.format("Seven Oaks", "<QPON>")),
+                         "e") == "e"
