@@ -298,7 +298,8 @@ def search(query, index_dir, date_from, date_to, facet_names, facet_limit, sort,
     elif fmt == "csv":
         write_csv(results, sys.stdout)
     else:
-        _page(table_lines(results, styled=_styled()))
+        width = shutil.get_terminal_size().columns if _on_terminal() else None
+        _page(table_lines(results, styled=_styled(), width=width))
 
 
 @cli.command()

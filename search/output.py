@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import html
 import json
+import textwrap
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any
@@ -87,8 +88,32 @@ def cut(text: str | None, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def table_lines(results: SearchResults, styled: bool) -> Iterator[str]:
-    """The terminal table of `dateline search`: a summary line, each hit in three lines, the facets."""
+def wrapped(text: str, width: int | None, indent: str) -> list[str]:
+    """Text in lines of at most `width` columns, broken between words only (None: one line)."""
+    if width is None:
+        return [indent + text]
+    return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent,
+                         break_long_words=False, break_on_hyphens=False) or [indent]
+
+
+def items_wrapped(label: str, items: list[str], width: int | None) -> list[str]:
+    """`Label: a 1  b 2 ...`, broken between items (never between a value and its count), the
+    next lines aligned under the first item."""
+    rows: list[list[str]] = [[]]
+    used = len(label) + 2
+    for item in items or ["-"]:
+        if width is not None and rows[-1] and used + 2 + len(item) > width:
+            rows.append([])
+            used = len(label) + 2
+        used += len(item) + 2 * bool(rows[-1])
+        rows[-1].append(item)
+    heads = [f"{label}: "] + [" " * (len(label) + 2)] * (len(rows) - 1)
+    return [head + "  ".join(row) for head, row in zip(heads, rows, strict=True)]
+
+
+def table_lines(results: SearchResults, styled: bool, width: int | None = None) -> Iterator[str]:
+    """The terminal table of `dateline search`: a summary line, each hit (title, where and when,
+    snippet), the facets; wrapped at word boundaries to `width` columns when given."""
     shown = f"{results.hits[0].rank}-{results.hits[-1].rank} of " if results.hits else ""
     noun = "stories" if results.collapsed else "articles"
     yield (f"{shown}{results.total} {noun} for {results.query or 'everything'!r} "
@@ -99,12 +124,15 @@ def table_lines(results: SearchResults, styled: bool) -> Iterator[str]:
         article = hit.article
         date = article.published.date().isoformat() if article.published else "unknown"
         copies = f"  [{hit.reprint_count} copies]" if hit.reprint_count > 1 else ""
-        yield f"\n{hit.rank:>3}. {cut(article.title, 90)}"
+        title = wrapped(f"{hit.rank:>3}. {article.title}", width, "")
+        yield "\n" + "\n     ".join([title[0], *(line.strip() for line in title[1:])])
         yield f"     {date}  {article.agency or '-'}  {article.dateline or '-'}  {hit.id}{copies}"
-        yield f"     {bold(hit.snippet) if styled else plain(hit.snippet)}"
+        for line in wrapped(hit.snippet, width, "     "):  # markers are one character each: close enough
+            yield bold(line) if styled else plain(line)
     for facet in results.facets:
-        values = "  ".join(("*" if v.selected else "") + f"{v.value} {v.count}" for v in facet.values)
-        yield f"\n{facet.label}: {values or '-'}"
+        items = [("*" if v.selected else "") + f"{v.value} {v.count}" for v in facet.values]
+        yield ""
+        yield from items_wrapped(facet.label, items, width)
 
 
 def trend_rows(trend: Trend) -> list[dict[str, Any]]:

@@ -245,8 +245,14 @@ def _on_a_terminal(*args: str, **env: str) -> str:
 def test_colour_and_pager_on_a_terminal_only_and_no_color_honoured(reuters_index):
     coloured = _on_a_terminal("search", "cocoa", "--limit", "2", "--index", str(reuters_index))
     assert "\x1b[1;33m" in coloured and " 2. " in coloured
-    plain = _on_a_terminal("search", "cocoa", "--limit", "2", "--index", str(reuters_index), NO_COLOR="1")
+    plain = _on_a_terminal("search", "cocoa", "--limit", "2", "--facet", "place", "--index", str(reuters_index),
+                           NO_COLOR="1")
     assert "\x1b[1;33m" not in plain and " 2. " in plain
+    lines = plain.replace("\r", "").splitlines()
+    assert max(len(line) for line in lines) <= 100, "wrapped to the terminal's 100 columns"
+    assert len([line for line in lines if line.startswith("     ") and "Reuters" not in line]) >= 4, "snippets wrap"
+    words = " ".join(lines).split()
+    assert "west-germany" in words and "ivory-coast" in words, "broken between words, never inside one"
     marker = "paged by the pager"
     paged = _on_a_terminal("search", "cocoa", "--limit", "20", "--index", str(reuters_index),
                            PAGER=f"sh -c 'echo {marker}; cat'")
