@@ -44,6 +44,15 @@ def shot(page, name: str) -> None:
 
 
 @pytest.mark.browser
+def test_pagefind_finds_an_article_that_is_only_a_headline(served, page):
+    """1,501 Reuters articles have no body; their headline is what search must find."""
+    page.goto(served + "search.html")
+    page.locator(".pagefind-ui__search-input").fill("northern telecom split")
+    title = page.locator(".pagefind-ui__result-title", has_text="NORTHERN TELECOM PROPOSES TWO-FOR-ONE STOCK SPLIT")
+    title.first.wait_for(timeout=60000)
+
+
+@pytest.mark.browser
 def test_click_from_home_to_facet_to_article_and_back(reuters_site, page):
     page.goto((reuters_site / "index.html").as_uri())
     assert page.locator("h1").inner_text() == "Dateline archive"
