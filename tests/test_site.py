@@ -53,6 +53,17 @@ def test_pagefind_finds_an_article_that_is_only_a_headline(served, page):
 
 
 @pytest.mark.browser
+def test_a_search_is_in_the_address_and_from_disk_says_why_it_cannot_run(served, reuters_site, page):
+    page.goto(served + "search.html?q=volcker")
+    page.locator(".pagefind-ui__message", has_text=re.compile(r"\d+ results? for volcker")).wait_for(timeout=60000)
+    assert page.locator(".pagefind-ui__search-input").input_value() == "volcker"
+    page.locator(".pagefind-ui__search-input").fill("cocoa")
+    page.wait_for_function("() => location.search === '?q=cocoa'")
+    page.goto((reuters_site / "search.html").as_uri())
+    assert "Search does not work from disk" in page.locator("[role=status]").inner_text(timeout=10000)
+
+
+@pytest.mark.browser
 def test_click_from_home_to_facet_to_article_and_back(reuters_site, page):
     page.goto((reuters_site / "index.html").as_uri())
     assert page.locator("h1").inner_text() == "Dateline archive"
