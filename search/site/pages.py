@@ -28,7 +28,6 @@ from dateline.search.site.render import (
     link_url,
     page_language,
     query_path,
-    value_label,
 )
 
 BROWSE_FACETS = tuple(f.name for f in FACET_FIELDS if f.browse)
@@ -47,7 +46,7 @@ def facet_view(page: Page, counts: FacetCounts, limit: int | None = None) -> dic
     return {
         "name": counts.name,
         "label": counts.label,
-        "entries": [{"label": value_label(v.value), "count": v.count, "selected": v.selected,
+        "entries": [{"label": v.value, "count": v.count, "selected": v.selected,
                     "href": page.href(browse_path(counts.name, v.value))} for v in values],
         "more": page.href(facet_index_path(counts.name)) if limit is not None and len(counts.values) > limit else None,
     }
@@ -126,9 +125,9 @@ class BrowsePages:
                 for number, hits in enumerate(archive.browse(name, value.value, PAGE_SIZE), start=1):
                     page = Page(browse_path(name, value.value, number), "browse.html")
                     page.data = {
-                        "title": f"{counts.label}: {value_label(value.value)}",
+                        "title": f"{counts.label}: {value.value}",
                         "facet_label": counts.label, "facet_href": page.href(facet_index_path(name)),
-                        "value_label": value_label(value.value), "total": value.count,
+                        "value_label": value.value, "total": value.count,
                         "hits": [hit_view(page, hit) for hit in hits],
                         "first_rank": (number - 1) * PAGE_SIZE + 1,
                         "pager": {"page": number, "pages": pages,
@@ -168,7 +167,7 @@ def article_facets(page: Page, article: Article) -> list[dict]:
             values = (UNKNOWN,)
         if values:
             shown.append({"label": facet.plural if len(values) > 1 else facet.label, "filter": facet.name,
-                          "values": [{"label": value_label(v), "href": page.href(browse_path(facet.name, v))}
+                          "values": [{"label": v, "href": page.href(browse_path(facet.name, v))}
                                      for v in values]})
     return shown
 

@@ -72,10 +72,6 @@ def link_url(url: str | None) -> str | None:
     return url.strip() if parts.scheme.lower() in LINK_SCHEMES and parts.netloc else None
 
 
-def value_label(value: str) -> str:
-    return "unknown" if value == "unknown" else value
-
-
 @dataclass
 class Page:
     """One page to write: its path under the site root, its template and what the template shows."""
