@@ -215,7 +215,8 @@ def stats(index_dir: str, top: int, fmt: str) -> None:
     for facet in summary.facets:
         if facet.name == "month":
             continue
-        values = "  ".join(f"{v.value} {v.count}" for v in facet.values[:top] if not v.unknown)
+        counted = [v for v in facet.values if v.count and not v.unknown][:top]  # no empty years
+        values = "  ".join(f"{v.value} {v.count}" for v in counted)
         unknown = next((v.count for v in facet.values if v.unknown), 0)
         told = f"  (unknown {unknown})" if unknown else ""
         click.echo(f"  {facet.label + ':':10} {values or '-'}{told}")

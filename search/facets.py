@@ -120,10 +120,32 @@ class Facet:
         return FacetCounts(self.name, self.label, values, selected)
 
 
+def periods_between(first: str, last: str) -> list[str]:
+    """Every year ('1986' ... '1988') or month ('1987-02' ... '1987-10') from first to last."""
+    if len(first) == 4:
+        return [f"{year:04d}" for year in range(int(first), int(last) + 1)]
+    year, month = map(int, first.split("-"))
+    months = []
+    while f"{year:04d}-{month:02d}" <= last:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
 class DateFacet(Facet):
-    """A date histogram (years or months): values in time order, none cut off."""
+    """A date histogram (years or months): values in time order, none cut off, and the periods
+    between with no article counted 0, so a gap shows as a gap."""
 
     by_value = True
+
+    def order(self, values: list[FacetValue]) -> list[FacetValue]:
+        ordered = super().order(values)
+        known = {v.value: v for v in ordered if not v.unknown}
+        if not known:
+            return ordered
+        every = periods_between(min(known), max(known))
+        filled = [known.get(period, FacetValue(period, 0)) for period in every]
+        return filled + [v for v in ordered if v.unknown]
 
 
 FACET_KINDS: dict[str, type[Facet]] = {"terms": Facet, "dates": DateFacet}

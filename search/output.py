@@ -259,6 +259,6 @@ def stats_to_dict(stats: ArchiveStats) -> dict[str, Any]:
             "first": stats.first.isoformat() if stats.first else None,
             "last": stats.last.isoformat() if stats.last else None,
             "facets": {facet.name: {"values": [{"value": v.value, "count": v.count} for v in facet.values
-                                               if not v.unknown],
+                                               if v.count and not v.unknown],
                                     "unknown": next((v.count for v in facet.values if v.unknown), 0)}
                        for facet in stats.facets}}

@@ -199,3 +199,9 @@ def test_near_duplicates_with_different_facts_are_different_stories():
                          "d") == "d"
     assert groups.assign("e", signature("SEVEN OAKS SETS QUARTERLY", dividend.format("Seven Oaks", "<QPON>")),
                          "e") == "e"
+
+
+def test_month_and_year_facets_keep_empty_periods(reuters_index):
+    months = cli_json("search", "cocoa", "--facet", "month", "--index", str(reuters_index), "--limit", "1")
+    values = [(v["value"], v["count"]) for v in months["facets"]["month"]]
+    assert values == [("1987-02", 1), ("1987-03", 53), ("1987-04", 59), ("1987-05", 0), ("1987-06", 14)]

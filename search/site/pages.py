@@ -16,7 +16,7 @@ from dateline.corpus.article import Article
 from dateline.corpus.licenses import license_url
 from dateline.indexer.fields import FACET_FIELDS, UNKNOWN
 from dateline.search.archive import Archive
-from dateline.search.facets import FacetCounts
+from dateline.search.facets import FacetCounts, periods_between
 from dateline.search.site.render import (
     PAGE_SIZE,
     Page,
@@ -46,20 +46,10 @@ def facet_view(page: Page, counts: FacetCounts, limit: int | None = None) -> dic
     return {
         "name": counts.name,
         "label": counts.label,
-        "entries": [{"label": v.value, "count": v.count, "selected": v.selected,
-                    "href": page.href(browse_path(counts.name, v.value))} for v in values],
+        "entries": [{"label": v.value, "count": v.count, "selected": v.selected,  # no page for an empty period
+                     "href": page.href(browse_path(counts.name, v.value)) if v.count else None} for v in values],
         "more": page.href(facet_index_path(counts.name)) if limit is not None and len(counts.values) > limit else None,
     }
-
-
-def month_range(first: str, last: str) -> list[str]:
-    """Every month from first to last ('1987-02' ... '1987-10'), so gaps show as gaps."""
-    year, month = map(int, first.split("-"))
-    months = []
-    while f"{year:04d}-{month:02d}" <= last:
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
 
 
 def timeline_svg(months: FacetCounts) -> Markup:
@@ -67,7 +57,7 @@ def timeline_svg(months: FacetCounts) -> Markup:
     counts = {v.value: v.count for v in months.values if not v.unknown}
     if not counts:
         return Markup("<p>No dated articles.</p>")
-    axis = month_range(min(counts), max(counts))
+    axis = periods_between(min(counts), max(counts))
     width, height = 800, 160
     bar = (width - 40) / len(axis)
     top = max(counts.values())
