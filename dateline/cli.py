@@ -389,15 +389,16 @@ def export(query, index_dir, date_from, date_to, fmt, output, **filter_values) -
     """
     from dateline.search.output import export_record, write_export
 
+    filters = _filters(filter_values)
     with _open_archive(index_dir) as archive:
-        articles = archive.export(query, filters=_filters(filter_values), date_from=date_from,
+        articles = archive.export(query, filters=filters, date_from=date_from,
                                   date_to=date_to)
         if output:
             with open(output, "w", encoding="utf-8", newline="") as out:
                 written = write_export(articles, out, fmt)
         else:
             written = write_export(articles, sys.stdout, fmt)
-        record = export_record(archive, query, _filters(filter_values), date_from, date_to, written)
+        record = export_record(archive, query, filters, date_from, date_to, written)
     if output:
         Path(f"{output}.meta.json").write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n",
                                                encoding="utf-8")

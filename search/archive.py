@@ -181,11 +181,12 @@ class Archive:
 
     # -- arrays over the whole view, merged from its segments ---------------------------------------
 
-    def _merge(self, name: str, part: Callable[[Any], np.ndarray]) -> np.ndarray:
+    def _merge(self, name: str, part: Callable[[Any], np.ndarray], dtype: type) -> np.ndarray:
+        """One array over the whole view from each segment's part, kept until the view changes."""
         view = self.view
         if name not in self._merged:
             parts = [part(segment) for segment in view.segments]
-            self._merged[name] = np.concatenate(parts) if parts else np.zeros(0)
+            self._merged[name] = np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
         return self._merged[name]
 
     def fieldmap(self, field: str) -> FieldMap:
@@ -197,12 +198,12 @@ class Archive:
         return self._maps[field]
 
     def _live(self) -> np.ndarray:
-        return self._merge("live", lambda segment: segment.live).astype(bool)
+        return self._merge("live", lambda segment: segment.live, bool)
 
     def _date_keys(self, docs: np.ndarray, newest: bool) -> np.ndarray:
         """Sort keys of documents by date, oldest or newest first, the undated after every date."""
-        instants = self._merge("instants", lambda segment: segment.instants()).astype(np.int64)
-        undated = self._merge("undated", lambda segment: segment.days() == 0).astype(bool)
+        instants = self._merge("instants", lambda segment: segment.instants(), np.int64)
+        undated = self._merge("undated", lambda segment: segment.days() == 0, bool)
         keys = -instants[docs] if newest else instants[docs]
         keys[undated[docs]] = np.iinfo(np.int64).max
         return keys
@@ -270,7 +271,7 @@ class Archive:
         return Evaluation(view, self.ranking, query, self.time_limit).run(plan, view.segments, scored)
 
     def _days(self) -> np.ndarray:
-        return self._merge("days", lambda segment: segment.days()).astype(np.int32)
+        return self._merge("days", lambda segment: segment.days(), np.int32)
 
     def _selection(self, query: str, filters: dict[str, list[str]], date_from: str | None,
                    date_to: str | None, scored: bool) -> Selection:
@@ -286,10 +287,11 @@ class Archive:
                         for name, values in filters.items()}
         return plan, mask, scores, filter_masks
 
-    def _matching(self, query: str, filters: dict[str, list[str]], date_from: str | None,
+    def _matching(self, query: str, filters: Mapping[str, Iterable[str]] | None, date_from: str | None,
                   date_to: str | None) -> np.ndarray:
-        """Every live document the query and all its filters select."""
-        _, mask, _, filter_masks = self._selection(query, filters, date_from, date_to, scored=False)
+        """Every live document the query and all its filters (as typed) select."""
+        resolved = self.resolve_filters(filters or {})
+        _, mask, _, filter_masks = self._selection(query, resolved, date_from, date_to, scored=False)
         for filter_mask in filter_masks.values():
             mask &= filter_mask
         return mask
@@ -303,17 +305,16 @@ class Archive:
         if by not in PERIODS:
             raise QueryError(f"unknown period {by!r} (periods: {', '.join(PERIODS)})")
         queries = list(queries)
-        resolved = self.resolve_filters(filters or {})
         days = self._days()
         dated = days > 0
-        matches = [self._matching(query, resolved, date_from, date_to) for query in queries]
+        matches = [self._matching(query, filters, date_from, date_to) for query in queries]
         starts = [period_starts(days[mask & dated], by) for mask in matches]
         found = [s for s in starts if len(s)]
         if not found:
             return Trend(by, [], [], [Series(query, [], [], 0, int((mask & ~dated).sum()))
                                       for query, mask in zip(queries, matches, strict=True)])
         periods = every_period(min(s.min() for s in found), max(s.max() for s in found), by)
-        everything = self._matching("", resolved, date_from, date_to)
+        everything = self._matching("", filters, date_from, date_to)
         volume = count(periods, period_starts(days[everything & dated], by))
         series = []
         for query, mask, query_starts in zip(queries, matches, starts, strict=True):
@@ -334,7 +335,7 @@ class Archive:
         keywords = Keywords.of(plan)
         if not keywords.words and not keywords.phrases:
             raise QueryError(f"query {query!r} names no words to show in context")
-        mask = self._matching(query, self.resolve_filters(filters or {}), date_from, date_to)
+        mask = self._matching(query, filters, date_from, date_to)
         docs = np.flatnonzero(mask)
         forms: dict[str, str | None] = {}
 
@@ -365,7 +366,7 @@ class Archive:
                date_from: str | None = None, date_to: str | None = None) -> Iterator[tuple[Article, str]]:
         """Every match with its reprint group, oldest first (undated last), one at a time: memory
         does not grow with the export."""
-        mask = self._matching(query, self.resolve_filters(filters or {}), date_from, date_to)
+        mask = self._matching(query, filters, date_from, date_to)
         docs = np.flatnonzero(mask)
         for docnum in self._ordered(docs, self._date_keys(docs, newest=False), None):
             yield self._stored(int(docnum))
@@ -376,10 +377,8 @@ class Archive:
                        limit: int | None = 20) -> tuple[int, list[ReprintGroup]]:
         """Reprint groups with a copy among the query's matches, largest first: how many groups in
         all, and the first `limit` of them with every copy counted (matching the query or not)."""
-        mask = self._matching(query, self.resolve_filters(filters or {}), date_from, date_to)
-        groups = self._reprint_groups()
-        live = self._live()
-        sizes = np.bincount(groups[live & (groups >= 0)], minlength=len(self.fieldmap("reprint").values))
+        mask = self._matching(query, filters, date_from, date_to)
+        groups, live, sizes = self._reprint_groups(), self._live(), self._reprint_sizes()
         touched = np.unique(groups[mask & (groups >= 0)])
         touched = touched[sizes[touched] >= min_copies]
         touched = touched[np.lexsort((touched, -sizes[touched]))]
@@ -539,12 +538,16 @@ class Archive:
     @_reading
     def reprint_size(self, group: str) -> int:
         """How many copies a reprint group holds."""
-        reprints = self.fieldmap("reprint")
+        ordinal = self.fieldmap("reprint").ordinal(group)
+        return int(self._reprint_sizes()[ordinal]) if ordinal is not None else 0
+
+    def _reprint_sizes(self) -> np.ndarray:
+        """Live copies in each reprint group, by the group's ordinal in the reprint field map."""
         if "reprint-sizes" not in self._merged:
+            reprints = self.fieldmap("reprint")
             live_ordinals = reprints.ordinals[self._live()[reprints.docs]]
             self._merged["reprint-sizes"] = np.bincount(live_ordinals, minlength=len(reprints.values))
-        ordinal = reprints.ordinal(group)
-        return int(self._merged["reprint-sizes"][ordinal]) if ordinal is not None else 0
+        return self._merged["reprint-sizes"]
 
     @_reading
     def iter_articles(self) -> Iterator[tuple[Article, str]]:

@@ -7,9 +7,8 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from dateline.indexer.fields import TEXT_FIELDS
 from dateline.search.plan import Fallback, Node, Phrase, Term
-
-TEXT_FIELDS = ("title", "body")
 
 
 @dataclass(frozen=True)

@@ -121,15 +121,9 @@ class Facet:
 
 
 def periods_between(first: str, last: str) -> list[str]:
-    """Every year ('1986' ... '1988') or month ('1987-02' ... '1987-10') from first to last."""
-    if len(first) == 4:
-        return [f"{year:04d}" for year in range(int(first), int(last) + 1)]
-    year, month = map(int, first.split("-"))
-    months = []
-    while f"{year:04d}-{month:02d}" <= last:
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
+    """Every year ('1986' ... '1988') or month ('1987-02' ... '1987-10') from first to last: numpy
+    reads the unit from the value's form."""
+    return [str(period) for period in np.arange(np.datetime64(first), np.datetime64(last) + 1)]
 
 
 class DateFacet(Facet):
