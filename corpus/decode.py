@@ -54,24 +54,47 @@ def meta_charset(head: bytes) -> str | None:
     return match.group(1).decode("ascii", "replace") if match else None
 
 
+def _windows_1252_bytes(error: UnicodeError) -> tuple[str, int]:
+    """Decoding error handler: a byte that is not UTF-8 is read as Windows-1252 (Latin-1 where that has
+    no character), as pages that mix a few Latin-1 bytes into UTF-8 mean."""
+    assert isinstance(error, UnicodeDecodeError)
+    bad = error.object[error.start:error.end]
+    return "".join(bytes([b]).decode("cp1252", "ignore") or chr(b) for b in bad), error.end
+
+
+codecs.register_error("dateline-cp1252", _windows_1252_bytes)
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 with a few stray single-byte characters (a Latin-1 copyright line in a UTF-8 page), or None
+    when the non-UTF-8 bytes are too many for that: a legacy code page is detected instead."""
+    text = data.decode("utf-8", "replace")
+    bad = text.count("\ufffd")
+    multibyte = len(text) - len(text.encode("ascii", "ignore")) - bad
+    return data.decode("utf-8", "dateline-cp1252") if multibyte > 4 * bad else None
+
+
 def decode_text(data: bytes, source: str, declared: str | None = None) -> str:
-    """Decode a text source, or raise SourceError naming it. As browsers do: a BOM, then the charset
-    the source declares (HTTP header, <meta>), then UTF-8, then detection."""
+    """Decode a text source, or raise SourceError naming it: a BOM, then UTF-8 when the bytes are valid
+    UTF-8 (pages declaring a single-byte charset are often UTF-8, and valid UTF-8 is seldom anything
+    else) or nearly so, then the charset the source declares (HTTP header, <meta>), then detection."""
     if not data.strip():
         raise SourceError(source, "empty file")
     if looks_binary(data):
         raise SourceError(source, "binary file, not text")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    elif declared:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        mixed = _mostly_utf8(data)
+        if mixed is not None:
+            return mixed
+    if declared:
         try:
             return data.decode(codecs.lookup(declared).name)
         except (LookupError, UnicodeDecodeError):
             pass  # an unknown or wrong declaration: detect instead
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
     for codepage in ARABIC_CODEPAGES:
         try:
             text = data.decode(codepage)

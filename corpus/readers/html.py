@@ -1,17 +1,21 @@
-"""Saved HTML pages: JSON-LD NewsArticle, OpenGraph and meta tags, <time>, rel=license, main text."""
+"""Saved HTML pages: main text and day by trafilatura, headline, agency, license and URL from JSON-LD,
+OpenGraph, meta tags and rel links."""
 
 from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections.abc import Iterator
 from datetime import datetime
+from html import unescape
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
+import trafilatura
 from bs4 import BeautifulSoup, Tag
-from htmldate import find_date
+from trafilatura.settings import Document
 
 from dateline.corpus.agencies import normalise_agency
 from dateline.corpus.article import Article, check_article_size, make_article
@@ -24,10 +28,6 @@ from dateline.corpus.wire import line_paragraphs, split_dateline, split_trailer
 from dateline.errors import SourceError
 
 _ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting"}
-_BOILERPLATE_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe",
-                     "svg"]
-_BOILERPLATE_NAMES = re.compile(
-    r"nav|menu|footer|sidebar|comment|share|social|related|advert|promo|cookie|breadcrumb", re.I)
 _TEXT_TAGS = ["p", "h2", "h3", "h4", "blockquote", "li"]
 
 
@@ -59,7 +59,8 @@ def _name(value: Any) -> str | None:
         return ", ".join(names) or None
     if isinstance(value, dict):
         value = value.get("name")
-    return value.strip() if isinstance(value, str) and value.strip() else None
+    # unescaped: some pages escape their JSON-LD text as HTML too ("&#8211;")
+    return unescape(value).strip() if isinstance(value, str) and value.strip() else None
 
 
 def _meta(soup: BeautifulSoup, *keys: str) -> str | None:
@@ -77,57 +78,80 @@ def _link(soup: BeautifulSoup, rel: str) -> str | None:
     return href if isinstance(href, str) and href else None
 
 
-def _main_text(soup: BeautifulSoup) -> list[str]:
-    """Paragraphs of the article proper, without navigation and boilerplate."""
-    for tag in soup.find_all(_BOILERPLATE_TAGS):
+def _blocks(soup: BeautifulSoup) -> list[str]:
+    """The text blocks of an HTML fragment that is all content (a feed item), lines where it has none."""
+    for tag in soup.find_all(["script", "style", "noscript", "iframe", "svg"]):
         tag.decompose()
-    for tag in soup.find_all(class_=_BOILERPLATE_NAMES) + soup.find_all(id=_BOILERPLATE_NAMES):
-        if tag.name not in {"html", "body", "article", "main"} and not tag.decomposed:
-            tag.decompose()
-    root = soup.find("article") or soup.find("main") or soup.find(itemprop="articleBody") or soup.body or soup
-    blocks = [" ".join(tag.get_text(" ").split()) for tag in root.find_all(_TEXT_TAGS)
+    blocks = [" ".join(tag.get_text(" ").split()) for tag in soup.find_all(_TEXT_TAGS)
               if not tag.find(_TEXT_TAGS)]
-    blocks = [block for block in blocks if block]
-    lines = (" ".join(text.split()) for text in root.get_text("\n").splitlines())
-    return blocks or [line for line in lines if line]
+    lines = (" ".join(text.split()) for text in soup.get_text("\n").splitlines())
+    return [block for block in blocks if block] or [line for line in lines if line]
 
 
 def html_paragraphs(fragment: str) -> list[str]:
     """Paragraphs of an HTML fragment (a feed item's content or summary); plain text by its lines."""
     if "<" not in fragment:
         return line_paragraphs(fragment)
-    return _main_text(BeautifulSoup(fragment, "lxml"))
+    return _blocks(BeautifulSoup(fragment, "lxml"))
+
+
+def _extraction(page: str, url: str | None) -> Document | None:
+    """trafilatura's main text and metadata of a page (its day from htmldate), without reader comments."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        document = trafilatura.bare_extraction(page, url=url, with_metadata=True, include_comments=False)
+    return document if isinstance(document, Document) else None
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"\w+", text.casefold()))
+
+
+def _published(extracted: str | None, stated: datetime | None) -> datetime | None:
+    """The publication day htmldate finds, with the page's stated time when that falls on the same day.
+
+    Pages often state a UTC moment whose day is not the local publication day; htmldate weighs the
+    URL, the page's dates and its text, and is right more often where the two disagree
+    (bench/html_reader.py)."""
+    day = parse_date(extracted)
+    if day is None or (stated is not None and stated.date() == day.date()):
+        return stated or day
+    return day
 
 
 def article_from_html(
     page: str, source: str, ingested: datetime, offset: int | None = None,
     url: str | None = None, fetched: datetime | None = None, identity: str | None = None,
 ) -> Article:
-    """Pure: an HTML page to an article; the page's own metadata wins over what WARC headers give."""
+    """Pure: an HTML page to an article. trafilatura finds the main text and the day; the page's own
+    structured data (JSON-LD, OpenGraph, meta, rel links) gives the headline, agency, license and URL,
+    and wins over what WARC headers give."""
     soup = BeautifulSoup(page, "lxml")
     ld = _json_ld_article(soup)
+    extracted = _extraction(page, url)
     root = soup.find("html")
     language = (root.get("lang") if isinstance(root, Tag) else None) or _name(ld.get("inLanguage"))
-    title = _name(ld.get("headline")) or _meta(soup, "og:title", "twitter:title")
+    title = (_name(ld.get("headline")) or (extracted.title if extracted else None)
+             or _meta(soup, "og:title", "twitter:title"))
     if not title and soup.title and soup.title.string:
         title = soup.title.string
     time_tag = soup.find("time", datetime=True)
     page_language = normalise_language(language)
     meta_date = _meta(soup, "article:published_time", "datePublished", "date", "dc.date", "dcterms.created")
-    published = (parse_date(ld.get("datePublished"), page_language) or parse_date(meta_date, page_language)
-                 or parse_date(time_tag["datetime"] if isinstance(time_tag, Tag) else None, page_language))
-    if published is None:
-        published = parse_date(find_date(page, extensive_search=False, original_date=True))
+    stated = (parse_date(ld.get("datePublished"), page_language) or parse_date(meta_date, page_language)
+              or parse_date(time_tag["datetime"] if isinstance(time_tag, Tag) else None, page_language))
+    published = _published(extracted.date if extracted else None, stated)
     license_text = (_name(ld.get("license")) or _link(soup, "license")
-                    or _meta(soup, "dcterms.license", "license"))
+                    or _meta(soup, "dcterms.license", "license")
+                    or (extracted.license if extracted else None))
     canonical = _link(soup, "canonical") or _name(ld.get("url")) or _meta(soup, "og:url")
     canonical = urljoin(url, canonical) if url and canonical else canonical or url  # relative links resolved
     agency = normalise_agency(_name(ld.get("publisher")) or _meta(soup, "og:site_name"))
-    body = ld.get("articleBody")
-    if isinstance(body, str) and body.strip():
-        paragraphs = re.split(r"\n\s*\n|\n", body)
-    else:
-        paragraphs = _main_text(soup)
+    body = (extracted.text if extracted else None) or ld.get("articleBody")
+    paragraphs = [line for line in re.split(r"\s*\n\s*", body) if line] if isinstance(body, str) else []
+    headlines = {_words(title or ""), _words(extracted.title or "") if extracted else ()}
+    if len(paragraphs) > 1 and _words(paragraphs[0]) in headlines:
+        del paragraphs[0]  # the page's <h1>, which is the title
     if not paragraphs:
         raise SourceError(source, "no article text found in the HTML", f"byte {offset}" if offset else None)
     dateline, paragraphs[0] = split_dateline(paragraphs[0])
@@ -148,7 +172,8 @@ def article_from_html(
         license_text=license_text,
         published=published,
         dateline=dateline.place if dateline else None,
-        byline=_name(ld.get("author")) or _meta(soup, "author", "article:author"),
+        byline=(_name(ld.get("author")) or _meta(soup, "author", "article:author")
+                or (extracted.author if extracted else None)),
         editors=trailer.editors,
     )
 
