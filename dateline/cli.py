@@ -117,7 +117,7 @@ def read(paths: tuple[str, ...], fmt: str, exclude: tuple[str, ...], field_specs
                        f"{cut(item.dateline, 14):14}  {item.language or '-':3}  {cut(item.title, 60)}")
         else:
             click.echo(json.dumps(item.to_dict(), ensure_ascii=False))
-    click.echo(f"{articles} articles read, {passed_over} files not articles, {failed} sources failed",
+    click.echo(f"{articles} articles read, {passed_over} passed over, {failed} sources failed",
                err=True)
     sys.exit(1 if failed else 0)
 

@@ -50,7 +50,7 @@ class IndexReport:
         return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
                 f"{self.removed} removed; "
                 f"{self.files_read} files read, {self.files_skipped} unchanged files skipped, "
-                f"{len(self.errors) - len(self.failed)} files not articles, "
+                f"{len(self.errors) - len(self.failed)} passed over, "
                 f"{len(self.failed)} sources failed in {self.seconds:.1f}s")
 
 

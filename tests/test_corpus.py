@@ -204,7 +204,7 @@ def test_cli_read_seeds_prints_json_lines_and_summary():
     record = json.loads(line)
     assert record["agency"] == "Mehr News Agency" and record["license"] == "CC-BY-4.0"
     assert record["dateline"] == "TEHRAN" and record["editors"] == "SA/PA" and record["published"] is None
-    assert result.stderr.strip() == "1 articles read, 0 files not articles, 0 sources failed"
+    assert result.stderr.strip() == "1 articles read, 0 passed over, 0 sources failed"
 
 
 def test_cli_read_reports_skipped_sources_and_exits_1(tmp_path):
@@ -213,7 +213,7 @@ def test_cli_read_reports_skipped_sources_and_exits_1(tmp_path):
     assert result.returncode == 1
     assert len(result.stdout.splitlines()) == 1
     lines = result.stderr.splitlines()
-    assert lines[-1] == "1 articles read, 0 files not articles, 2 sources failed"
+    assert lines[-1] == "1 articles read, 0 passed over, 2 sources failed"
     assert any("empty.txt: empty file" in line for line in lines)
     assert any("missing.txt: no such file or folder" in line for line in lines)
 
@@ -222,7 +222,7 @@ def test_cli_read_reports_skipped_sources_and_exits_1(tmp_path):
 def test_cli_reads_the_whole_reuters_corpus(reuters):
     result = run_cli("read", str(reuters))
     summary = result.stderr.splitlines()[-1]
-    assert summary == "20000 articles read, 6 files not articles, 0 sources failed"
+    assert summary == "20000 articles read, 6 passed over, 0 sources failed"
     notes = [line for line in result.stderr.splitlines() if line.startswith("note: ")]
     assert len(notes) == 6 and all("not an article" in note for note in notes), "word lists are told, not read"
     assert result.returncode == 0, "files that are no article are passed over, not failures"

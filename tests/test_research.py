@@ -132,12 +132,12 @@ def test_a_folder_with_word_lists_beside_articles_exits_0(tmp_path, reuters):
     for command in (["read", str(folder)], ["index", str(folder), "--index", str(tmp_path / "index")]):
         result = run_cli(*command)
         assert result.returncode == 1, "the broken file fails the run"
-        assert "note: " in result.stderr and "1 files not articles, 1 sources failed" in result.stderr
+        assert "note: " in result.stderr and "1 passed over, 1 sources failed" in result.stderr
     (folder / "broken.jsonl").unlink()
     for command in (["read", str(folder)], ["index", str(folder), "--index", str(tmp_path / "again")]):
         result = run_cli(*command)
         assert result.returncode == 0, result.stderr
-        assert "1 files not articles, 0 sources failed" in result.stderr
+        assert "1 passed over, 0 sources failed" in result.stderr
 
 
 def test_junk_is_no_dateline(reuters_index):

@@ -13,7 +13,7 @@ from warcio.warcwriter import WARCWriter
 
 from dateline.corpus import read_file
 
-from .conftest import SHARED, articles, errors
+from .conftest import SHARED, articles, errors, run_cli
 
 SAMPLES = SHARED / "data" / "warc-samples"
 SMALL = SAMPLES / "ukwa-test-suite" / "small-arcs-and-warcs"
@@ -30,6 +30,26 @@ def test_two_captures_of_one_url_are_two_articles():
     assert blackout[0].id != after[0].id, "the blackout day and the day after are two captures"
     assert blackout[0].provenance.fetched.date().isoformat() == "2012-01-18"
     assert after[0].provenance.fetched.date().isoformat() == "2012-01-19"
+
+
+@pytest.mark.parametrize("name", ["example.warc", "example.warc.gz"])
+def test_a_revisit_is_a_capture_of_the_page_it_repeats(name):
+    first, revisit = articles(read_file(SAMPLES / "warcio" / name, NOW))
+    assert revisit.id != first.id and revisit.body == first.body and revisit.url == first.url
+    assert revisit.extra["revisit_of"] == "http://example.com/ 2017-03-06T04:02:06Z"
+    assert revisit.provenance.fetched.isoformat() == "2017-03-06T04:03:48+00:00"
+    assert "revisit_of" not in first.extra
+
+
+def test_revisits_of_captures_in_other_files_are_one_note(tmp_path):
+    """A crawl's revisit records whose captures lie in earlier WARCs: passed over in one note, not failed."""
+    index = tmp_path / "index"
+    revisits = SAMPLES / "webarchive-discovery" / "gov.uk-revisit-warcs"
+    result = run_cli("index", str(revisits), "--index", str(index))
+    assert result.returncode == 0, result.stderr
+    [note] = [line for line in result.stderr.splitlines() if "revisit" in line]
+    assert note.startswith("note: ") and "26 revisit records repeat pages captured in other files" in note
+    assert "first at byte 2005" in note and ", 1 passed over, 0 sources failed" in result.stderr
 
 
 @pytest.mark.parametrize("suffix", [".arc", ".arc.gz", ".warc", ".warc.gz"])

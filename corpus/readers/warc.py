@@ -2,7 +2,10 @@
 page becomes an article.
 
 An archive keeps every capture: two captures of one URL on two days are two articles (identity is the
-URL and the capture time), each with its fetch time as provenance (never as a publication date).
+URL and the capture time), each with its fetch time as provenance (never as a publication date). A
+revisit record (a capture whose payload repeats an earlier one) is a capture too: it is read as the
+page it repeats, found in the same file by payload digest or by its WARC-Refers-To headers, and says
+which capture that was (`extra["revisit_of"]`).
 Pages are decoded in the charset their HTTP header or <meta> declares; gzip, deflate and brotli
 Content-Encodings are undone by warcio.
 """
@@ -14,6 +17,7 @@ import io
 import re
 import zlib
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -21,7 +25,7 @@ import brotlicffi
 from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import BufferedReader
 
-from dateline.corpus.article import Article, check_article_size
+from dateline.corpus.article import Article, article_id, check_article_size
 from dateline.corpus.dates import parse_date
 from dateline.corpus.decode import charset_of, decode_text, meta_charset
 from dateline.corpus.readers.html import article_from_html
@@ -65,12 +69,29 @@ def _drain(record) -> None:
         pass
 
 
-def _is_html_response(record) -> bool:
-    if record.rec_type != "response" or record.http_headers is None:
+def _is_html(record, kind: str = "response") -> bool:
+    if record.rec_type != kind or record.http_headers is None:
         return False
     status = record.http_headers.get_statuscode()
     content_type = record.http_headers.get_header("Content-Type") or ""
     return status == "200" and "html" in content_type.lower()
+
+
+def _revisit(record, captures: dict[str, Article], offset: int) -> Article | None:
+    """A revisit as the capture it repeats, under its own identity and fetch time; None when that
+    capture is in another file (its text is not in this one)."""
+    headers = record.rec_headers
+    url, captured = headers.get_header("WARC-Target-URI"), headers.get_header("WARC-Date")
+    refers_to = headers.get_header("WARC-Refers-To-Target-URI") or url
+    refers = f"{refers_to} {headers.get_header('WARC-Refers-To-Date')}"
+    original = captures.get(headers.get_header("WARC-Payload-Digest") or "-") or captures.get(refers)
+    if original is None:
+        return None
+    identity = f"capture {url} {captured}"
+    provenance = replace(original.provenance, offset=offset, fetched=parse_date(captured), record=identity)
+    original_capture = (original.provenance.record or "").removeprefix("capture ")
+    return replace(original, id=article_id(identity), provenance=provenance,
+                   extra={**original.extra, "revisit_of": original_capture})
 
 
 class WarcReader:
@@ -87,13 +108,15 @@ class WarcReader:
         warnings = io.StringIO()  # warcio writes its warnings about damaged records to stderr
         records = ArchiveIterator(io.BytesIO(data), arc2warc=True)  # ARC headers read as WARC ones
         offset = end = 0  # where the current record starts, and where the last whole one ended
+        captures: dict[str, Article] = {}  # by payload digest and by "URL capture-time", for revisits
+        elsewhere: list[int] = []  # offsets of revisits of captures in other files
         while True:
             try:
                 with contextlib.redirect_stderr(warnings):
                     record = next(records)
                     # Every record is read to its end, so that one cut short is reported, whatever its kind.
                     content = None
-                    if _is_html_response(record):
+                    if _is_html(record):
                         content = record.content_stream().read()
                     else:
                         _drain(record)
@@ -121,16 +144,30 @@ class WarcReader:
                                   f"record at byte {offset} ({url})")
                 return
             end = offset + length
+            if _is_html(record, "revisit"):
+                revisit = _revisit(record, captures, offset)
+                if revisit is None:
+                    elsewhere.append(offset)
+                else:
+                    yield revisit
             if content is None:
                 continue
             try:
                 check_article_size(len(content), source)
                 declared = charset_of(record.http_headers.get_header("Content-Type")) or meta_charset(content)
                 page = decode_text(content, source, declared)
-                yield article_from_html(page, source, ingested, offset=offset, url=url,
-                                        fetched=parse_date(captured), identity=f"capture {url} {captured}")
+                capture = f"{url} {captured}"
+                article = article_from_html(page, source, ingested, offset=offset, url=url,
+                                            fetched=parse_date(captured), identity=f"capture {capture}")
+                digest = record.rec_headers.get_header("WARC-Payload-Digest") or ""
+                captures[digest] = captures[capture] = article
+                yield article
             except SourceError as error:
                 yield SourceError(source, error.message, f"record at byte {offset} ({url})")
+        if elsewhere:
+            yield SourceError(source, f"{len(elsewhere)} revisit records repeat pages captured in other "
+                              "files: passed over, they are read from the files that hold them",
+                              f"first at byte {elsewhere[0]}", not_article=True)
         damaged = _DAMAGED_AT.findall(warnings.getvalue())
         if damaged:
             yield SourceError(source, f"{len(damaged)} records not followed by a blank line "
