@@ -167,6 +167,8 @@ def test_arabic_script_spellings_find_each_other(tmp_path):
         assert archive.search("كنفرانـــس").total == 1, "tatweel is ignored"
         assert archive.search("رَئِيس").total == 2, "diacritics are ignored"
         assert archive.search("درباره‌ی").total == 1 and archive.search("دربارهی").total == 1, "ZWNJ is ignored"
+        assert archive.search("درباره\u200c\u200c\u200cی").total == 1, "a run of ZWNJs is ignored too"
+        assert archive.search("\ufeae\ufe8c\ufef4\ufeb4").total == 2, "presentation forms are the letters"
         assert {hit.article.language for hit in archive.search(persian_yeh).hits} == {"fa", "ar"}
 
 

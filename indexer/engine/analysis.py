@@ -12,8 +12,8 @@ from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter,
 from dateline.corpus.script import ARABIC_SCRIPT, MARKS, fold_arabic_script
 
 # A word runs through Arabic-script diacritics (combining marks, not \w) and through a zero-width
-# non-joiner (Persian می‌روم), without being split.
-WORD = rf"[\w{MARKS}]+(?:[\u200c\u200d][\w{MARKS}]+)*"
+# non-joiners (Persian می‌روم; scrapers leave runs of them), without being split.
+WORD = rf"[\w{MARKS}]+(?:[\u200c\u200d]+[\w{MARKS}]+)*"
 
 
 class ArabicScriptFilter(Filter):
