@@ -8,8 +8,6 @@ would end up as a page's `lang` and as the name of a Pagefind index.
 
 from __future__ import annotations
 
-import langcodes
-
 _MIN_LETTERS = 20
 # Older Persian sites write Arabic yeh and kaf; classified as written, 38 of 600 Fars News articles
 # came out Arabic, Egyptian Arabic or Pashto. With Persian's own forms all 600 are Persian, and
@@ -23,6 +21,8 @@ def normalise_language(value: object) -> str | None:
     if not isinstance(value, str) or not value.strip() or len(value.strip()) > _MAX_TAG:
         return None
     text = value.strip()
+    import langcodes  # its tables take 20 ms to load: reading needs them, searching does not
+
     try:
         language = langcodes.Language.get(text.replace("_", "-"), normalize=True)
     except (langcodes.LanguageTagError, ValueError):
