@@ -196,7 +196,7 @@ def article_from_record(record: Any, source: str, offset: int, location: str, in
     text = " ".join([title, lead, *paragraphs[:3]])
     fields = {**wire, **record_fields(mapped, language_hint=detect_language(text))}
     native_id = _text(mapped.values.get("id"))
-    return make_article(
-        paragraphs=paragraphs, source=source, offset=offset, ingested=ingested, extra=mapped.extra,
-        identity=f"{fields.get('agency')}:{native_id}" if native_id else None, **fields,
-    )
+    agency = fields.get("agency")
+    identity = f"{agency}:{native_id}" if agency and native_id else native_id  # ids are per agency
+    return make_article(paragraphs=paragraphs, source=source, offset=offset, ingested=ingested,
+                        extra=mapped.extra, identity=identity, **fields)

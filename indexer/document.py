@@ -29,7 +29,8 @@ def document_from_article(article: Article, source_path: str, source_sig: str, r
         "source": source_path,
         "source_sig": source_sig,
         "checksum": article.provenance.checksum,
-        "title": article.title,
+        # a title made from the body's first words is not indexed: those words would count twice
+        "title": "" if article.title_derived else article.title,
         # the lead is searched too
         "body": f"{article.lead}\n\n{article.body}" if article.lead else article.body,
         "day": local_day(article.published),

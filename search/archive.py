@@ -464,6 +464,28 @@ class Archive:
             suggestion=self.suggest(query) if total <= RARE_WORD or self._has_unknown_word(plan) else None,
         )
 
+    @_reading
+    def rank(self, query: str, limit: int = 100) -> list[tuple[str, float]]:
+        """The `limit` best matches of a query as (record, score), best first, and nothing more: no
+        stored article, snippet, facet or spelling suggestion is made. A record is the source's own
+        identity of the article (a JSON `id`, a Reuters NEWID), else its place in the file. For
+        evaluation runs and re-rankers, which need the order and not the pages."""
+        _plan, mask, scores, _filters = self._selection(query, {}, None, None, scored=True)
+        docs = np.flatnonzero(mask)
+        records = self._records()
+        ordered = self._ordered(docs, -scores[docs], limit)
+        return [(records[docnum], float(scores[docnum])) for docnum in ordered]
+
+    def _records(self) -> np.ndarray:
+        """Each document's record (its key after the source path), kept until the view changes."""
+        if "records" not in self._merged:
+            keys = self.fieldmap("key")
+            records = np.empty(keys.doc_count, dtype=object)
+            distinct = np.array([value.rpartition("#")[2] for value in keys.values], dtype=object)
+            records[keys.docs] = distinct[keys.ordinals]
+            self._merged["records"] = records
+        return self._merged["records"]
+
     def _stored(self, docnum: int) -> tuple[Article, str]:
         """A document's article and its reprint group (its own id if it has none)."""
         data = self.view.stored(docnum)

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh import scoring
 
 from dateline.indexer import index_sources
 from dateline.indexer.engine import segments
 from dateline.indexer.engine.parser import make_parser, parse
+from dateline.indexer.engine.view import weighting
 from dateline.search import Archive
 from dateline.search.plan import Ranking, fallbacks
 
@@ -38,8 +38,7 @@ QUERIES = [
 def whoosh_reference(path: Path, query: str, limit: int = 20) -> tuple[int, list[str], list[float]]:
     """Whoosh's own exhaustive search of the query, its wildcards expanded as Dateline does."""
     ix = whoosh_index.open_dir(str(path), indexname="dateline")
-    ranking = Ranking()
-    with ix.searcher(weighting=scoring.BM25F(B=ranking.b, K1=ranking.k1)) as searcher:
+    with ix.searcher(weighting=weighting(Ranking())) as searcher:
         def expand(q: wq.Query) -> wq.Query:
             if isinstance(q, wq.MultiTerm) and not isinstance(q, (wq.Every, wq.NumericRange)):
                 words = [wq.Term(q.fieldname, text) for _, text in q.expanded_terms(searcher.reader())]

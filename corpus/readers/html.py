@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 import trafilatura
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag
 from trafilatura.settings import Document
 
 from dateline.corpus.agencies import normalise_agency
@@ -126,7 +126,9 @@ def article_from_html(
     """Pure: an HTML page to an article. trafilatura finds the main text and the day; the page's own
     structured data (JSON-LD, OpenGraph, meta, rel links) gives the headline, agency, license and URL,
     and wins over what WARC headers give."""
-    soup = BeautifulSoup(page, "lxml")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)  # a page that is only a URL
+        soup = BeautifulSoup(page, "lxml")
     ld = _json_ld_article(soup)
     extracted = _extraction(page, url)
     root = soup.find("html")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.qparser import FieldAliasPlugin, FuzzyTermPlugin, MultifieldParser
+from whoosh.qparser import FieldAliasPlugin, FuzzyTermPlugin, MultifieldPlugin, QueryParser, syntax
 
 from dateline.errors import QueryError
 from dateline.indexer.fields import ALIASES, TEXT_FIELDS, local_day
@@ -25,21 +25,44 @@ MAX_EXPANSIONS = 4096    # words one wildcard, prefix or fuzzy term may stand fo
 Resolve = Callable[[str, str], list[str]]  # (field, value) -> the value's indexed spellings
 
 
-def make_parser(schema: Any) -> MultifieldParser:
-    parser = MultifieldParser(list(TEXT_FIELDS), schema, fieldboosts=FIELD_BOOSTS)
+class WordFields(syntax.GroupNode):
+    """One unfielded word searched in every text field. Whoosh's own multifield group is an OR
+    group, which the OR operator then merges into: `oil^2 OR price` became one OR boosted twice,
+    price included. A group of its own kind is left alone."""
+
+    merging = False
+    qclass = wq.Or
+
+
+def make_parser(schema: Any) -> QueryParser:
+    parser = QueryParser(None, schema)
+    parser.add_plugin(MultifieldPlugin(list(TEXT_FIELDS), fieldboosts=FIELD_BOOSTS, group=WordFields))
     parser.add_plugin(FieldAliasPlugin(ALIASES))
     parser.add_plugin(FuzzyTermPlugin())
     return parser
 
 
-def parse(text: str, parser: MultifieldParser) -> wq.Query:
+def _repeats_weighed(q: wq.Query) -> wq.Query:
+    """A word given n times counts n times (BM25's query term frequency: a pasted paragraph's
+    repeated words are its subject), where Whoosh's normalising would keep it once."""
+    q = q.apply(_repeats_weighed)
+    if type(q) not in (wq.Or, wq.And):
+        return q
+    merged: dict[wq.Query, wq.Query] = {}
+    for sub in q.subqueries:
+        key = sub.with_boost(1.0)
+        merged[key] = merged[key].with_boost(merged[key].boost + sub.boost) if key in merged else sub
+    return type(q)(list(merged.values()), boost=q.boost)
+
+
+def parse(text: str, parser: QueryParser) -> wq.Query:
     """A Whoosh query for the user's text; the empty query (or only stars) matches every article."""
     text = text.strip()
     if not text.strip("*"):
         return wq.Every()
     prepared = prepare_query(text)
     try:
-        return parser.parse(prepared)
+        return _repeats_weighed(parser.parse(prepared, normalize=False)).normalize()
     except Exception as exc:  # Whoosh's parser raises what its nodes raise; the user gets one line
         raise QueryError(f"query {text!r}: cannot be read ({type(exc).__name__}: {exc})") from None
 

@@ -26,6 +26,18 @@ class _MarkerFormatter(highlight.Formatter):
         return MARK_START + highlight.get_text(text, token, replace) + MARK_END
 
 
+class BM25F(scoring.BM25F):
+    """Whoosh's BM25F with Dateline's idf (search/plan.py), for what Whoosh's own matchers score."""
+
+    def idf(self, searcher: Any, fieldname: str, text: bytes) -> float:
+        parent = searcher.get_parent()
+        return plan.idf(parent.doc_frequency(fieldname, text), parent.doc_count_all())
+
+
+def weighting(ranking: plan.Ranking) -> BM25F:
+    return BM25F(B=ranking.b, K1=ranking.k1)
+
+
 class IndexView:
     """A searcher of one generation. Arrays and decoded postings are kept in caches shared by the
     views of one index, keyed by segment, so a newer generation reuses an older one's work."""
@@ -34,7 +46,7 @@ class IndexView:
                  postings: PostingsCache):
         self.path, self.ranking = path, ranking
         self.generation: int = ix.latest_generation()
-        self._searcher = ix.searcher(weighting=scoring.BM25F(B=ranking.b, K1=ranking.k1))
+        self._searcher = ix.searcher(weighting=weighting(ranking))
         self._reader = self._searcher.reader()
         self.schema = ix.schema
         self._parser = make_parser(self.schema)
