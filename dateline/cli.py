@@ -375,7 +375,8 @@ def kwic(query, index_dir, date_from, date_to, width, sort, limit, fmt, **filter
 @click.argument("query", default="")
 @index_option
 @filter_options
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl",
+              show_default=True, help="parquet: typed columns (timestamps, lists), for pandas, DuckDB, R.")
 @click.option("--output", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write here, and what was exported (query, filters, time, index generation) to "
                    "FILE.meta.json; default: standard output, that record on standard error.")
@@ -386,14 +387,19 @@ def export(query, index_dir, date_from, date_to, fmt, output, **filter_values) -
     Examples:
       dateline export cocoa --place brazil --format csv --output cocoa-brazil.csv
       dateline export --format jsonl --output archive.jsonl          # the whole archive
+      dateline export --format parquet --output archive.parquet
     """
-    from dateline.search.output import export_record, write_export
+    from dateline.search.output import export_record, write_export, write_parquet
 
+    if fmt == "parquet" and not output:
+        raise click.UsageError("--format parquet writes a file: give --output FILE")
     filters = _filters(filter_values)
     with _open_archive(index_dir) as archive:
         articles = archive.export(query, filters=filters, date_from=date_from,
                                   date_to=date_to)
-        if output:
+        if fmt == "parquet":
+            written = write_parquet(articles, output)
+        elif output:
             with open(output, "w", encoding="utf-8", newline="") as out:
                 written = write_export(articles, out, fmt)
         else:

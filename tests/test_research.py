@@ -97,6 +97,26 @@ def test_export_gives_every_field_of_every_match_and_says_what_it_is(reuters_ind
     assert isinstance(record["generation"], int) and record["exported"]
 
 
+def test_export_as_parquet_keeps_types(reuters_index, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "cocoa.parquet"
+    result = run_cli("export", "cocoa", "--place", "brazil", "--format", "parquet", "--output", str(out),
+                     "--index", str(reuters_index))
+    assert result.returncode == 0, result.stderr
+    table = pq.read_table(out)
+    assert table.num_rows == 9 and table.schema.field("published").type == pa.timestamp("us", tz="UTC")
+    assert table.schema.field("places").type == pa.list_(pa.string())
+    rows = table.to_pylist()
+    assert all("brazil" in row["places"] and row["body"] and row["record"].startswith("reuters-21578:")
+               for row in rows)
+    assert [row["published"] for row in rows] == sorted(row["published"] for row in rows)
+    assert json.loads(out.with_name("cocoa.parquet.meta.json").read_text())["articles"] == 9
+    refused = run_cli("export", "--format", "parquet", "--index", str(reuters_index))
+    assert refused.returncode == 2 and "give --output FILE" in refused.stderr
+
+
 def test_export_of_the_whole_archive(reuters_index):
     result = run_cli("export", "--index", str(reuters_index), check=True)
     lines = result.stdout.splitlines()
