@@ -5,12 +5,18 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from dateline.corpus.language import detect_language, normalise_language
 from dateline.corpus.script import MARKS
 from dateline.errors import SourceError
+
+
+def aware(moment: datetime) -> datetime:
+    """The instant of a date: one whose source gives no zone (kept naive, and shown so) is taken as
+    UTC, the convention of wire services, for ordering and for the index."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Publication dates: parsed into timezone-aware datetimes, or None. Never guessed.
+"""Publication dates: parsed into datetimes, or None. Never guessed: a date whose source names no
+zone stays naive (it is shown without one, and taken as UTC only where an instant is needed).
 
 Gregorian dates in ISO 8601, RFC 2822 and written forms, with English, Persian or Arabic month names
 (`27 سبتمبر 2008`); Solar Hijri dates, the Iranian calendar (`1402-6-4`, `۱۴۰۲/۰۶/۰۴`, `14020604`,
@@ -53,11 +54,6 @@ _TIME = re.compile(r"(?<!\d)(\d{1,2}):(\d{2})(?::(\d{2}))?(?!\d)")
 _NUMBER = re.compile(r"(?<!\d)\d{1,4}(?!\d)")
 
 
-def aware(moment: datetime) -> datetime:
-    """Sources that give no zone are read as UTC, the convention of wire services."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 def _convert(calendar: str, year: int, month: int, day: int, text: str) -> datetime | None:
     """A Hijri (or Gregorian) calendar date, with the time of day the text gives, as a Gregorian datetime."""
     try:
@@ -72,8 +68,7 @@ def _convert(calendar: str, year: int, month: int, day: int, text: str) -> datet
     clock = _TIME.search(text)
     hour, minute, second = (int(part or 0) for part in clock.groups()) if clock else (0, 0, 0)
     try:
-        return datetime(gregorian.year, gregorian.month, gregorian.day, hour, minute, second,
-                        tzinfo=timezone.utc)
+        return datetime(gregorian.year, gregorian.month, gregorian.day, hour, minute, second)
     except ValueError:
         return None
 
@@ -104,9 +99,9 @@ def parse_date(value: object, language: str | None = None) -> datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return aware(value)
+        return value
     if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+        return datetime(value.year, value.month, value.day)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         try:
             return datetime.fromtimestamp(value, tz=timezone.utc)
@@ -126,11 +121,11 @@ def parse_date(value: object, language: str | None = None) -> datetime | None:
             hijri = calendar_of(value, language)
             return _convert(hijri, year, month, day, text) if hijri else None
     try:
-        parsed = aware(datetime.fromisoformat(text.replace("Z", "+00:00")))
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         try:
             # With default year 1, a text that names no year ("May 12") stays unknown rather than this year.
-            parsed = aware(dateutil_parser.parse(text, default=datetime(1, 1, 1)))
+            parsed = dateutil_parser.parse(text, default=datetime(1, 1, 1))
         except (ValueError, OverflowError, TypeError):
             return None
     return None if parsed.year == 1 or parsed.year in HIJRI_YEARS else parsed

@@ -6,7 +6,7 @@ import json
 from datetime import timezone
 from typing import Any
 
-from dateline.corpus.article import Article
+from dateline.corpus.article import Article, aware
 from dateline.indexer.fields import FACET_FIELDS, UNKNOWN, local_day
 
 
@@ -44,6 +44,6 @@ def document_from_article(article: Article, source_path: str, source_sig: str, r
             document[facet.name] = ",".join(values)
         else:
             document[facet.name] = values[0] if values else UNKNOWN
-    if article.published:  # Whoosh stores naive datetimes; the index keeps UTC
-        document["date"] = article.published.astimezone(timezone.utc).replace(tzinfo=None)
+    if article.published:  # Whoosh stores naive datetimes; the index keeps UTC instants
+        document["date"] = aware(article.published).astimezone(timezone.utc).replace(tzinfo=None)
     return document

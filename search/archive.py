@@ -22,7 +22,7 @@ from typing import Any, TypeVar, cast
 
 import numpy as np
 
-from dateline.corpus.article import Article
+from dateline.corpus.article import Article, aware
 from dateline.errors import DatelineError, QueryError
 from dateline.indexer.engine.analysis import WORD
 from dateline.indexer.engine.segments import ArrayCache, PostingsCache
@@ -385,7 +385,7 @@ class Archive:
         found = []
         for ordinal in touched[:limit]:
             copies = [self._stored(int(d))[0] for d in np.flatnonzero((groups == ordinal) & live)]
-            dated = sorted((c for c in copies if c.published), key=lambda c: (c.published, c.id))
+            dated = sorted((c for c in copies if c.published), key=lambda c: (aware(c.published), c.id))
             earliest = dated[0] if dated else min(copies, key=lambda c: c.id)
             found.append(ReprintGroup(
                 self.fieldmap("reprint").values[ordinal], len(copies), dated[0].published if dated else None,

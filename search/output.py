@@ -240,12 +240,15 @@ def write_parquet(articles: Iterable[tuple[Article, str]], path: str) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from dateline.corpus.article import aware
+
     schema, written = _parquet_schema(), 0
     with pq.ParquetWriter(path, schema) as writer:
         batch: list[dict[str, Any]] = []
         for article, group in articles:
             data = article.to_dict()
-            row = {**data, **data.pop("provenance"), "reprint_group": group, "published": article.published,
+            published = aware(article.published) if article.published else None  # a zone-less date as UTC
+            row = {**data, **data.pop("provenance"), "reprint_group": group, "published": published,
                    "ingested": article.provenance.ingested, "fetched": article.provenance.fetched}
             row["extra"] = json.dumps(row["extra"], ensure_ascii=False) if row["extra"] else None
             batch.append(row)

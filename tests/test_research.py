@@ -225,3 +225,18 @@ def test_month_and_year_facets_keep_empty_periods(reuters_index):
     months = cli_json("search", "cocoa", "--facet", "month", "--index", str(reuters_index), "--limit", "1")
     values = [(v["value"], v["count"]) for v in months["facets"]["month"]]
     assert values == [("1987-02", 1), ("1987-03", 53), ("1987-04", 59), ("1987-05", 0), ("1987-06", 14)]
+
+
+def test_times_without_a_zone_are_shown_without_one(reuters_index, reuters, tmp_path):
+    """Reuters names no zone: its times are shown as given, not as UTC; a page's own offset is kept."""
+    hit = cli_json("search", "BAHIA COCOA REVIEW", "--index", str(reuters_index), "--limit", "1")["hits"][0]
+    assert hit["published"] == "1987-02-26T15:01:01"
+    first = json.loads(run_cli("read", str(reuters / "reut2-000.sgm")).stdout.splitlines()[0])
+    assert first["published"] == "1987-02-26T15:01:01"
+    page = tmp_path / "page.html"
+    page.write_text('<html lang="en"><head><meta property="article:published_time" '
+                    'content="2021-05-12T18:30:00+04:30"></head><body><article><p>TEHRAN (Tasnim) - People '
+                    'gathered in the square on Wednesday to express their support.</p></article></body></html>')
+    read = json.loads(run_cli("read", str(page)).stdout)
+    assert read["published"] == "2021-05-12T18:30:00+04:30"
+    assert total(reuters_index, "cocoa", "--from", "1987-02-26", "--to", "1987-02-26") >= 1

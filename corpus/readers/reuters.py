@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from dateline.corpus.article import Article, make_article
@@ -39,7 +39,8 @@ def _values(record: str, name: str) -> tuple[str, ...]:
 
 
 def parse_reuters_date(text: str | None) -> datetime | None:
-    """'26-FEB-1987 15:01:01.79' as UTC; a few records carry noise after the seconds, or two spaces."""
+    """'26-FEB-1987 15:01:01.79', without a zone (the collection names none); a few records carry noise
+    after the seconds, or two spaces."""
     if not text:
         return None
     match = re.search(r"(\d{1,2}-[A-Z]{3}-\d{4})\s+(\d{1,2}:\d{2}:\d{2})", text.upper())
@@ -49,7 +50,7 @@ def parse_reuters_date(text: str | None) -> datetime | None:
         stamp = datetime.strptime(f"{match.group(1)} {match.group(2)}", "%d-%b-%Y %H:%M:%S")
     except ValueError:
         return None
-    return stamp.replace(tzinfo=timezone.utc)
+    return stamp
 
 
 def reuters_paragraphs(body: str) -> list[str]:

@@ -25,7 +25,7 @@ import brotlicffi
 from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import BufferedReader
 
-from dateline.corpus.article import Article, article_id, check_article_size
+from dateline.corpus.article import Article, article_id, aware, check_article_size
 from dateline.corpus.dates import parse_date
 from dateline.corpus.decode import charset_of, decode_text, meta_charset
 from dateline.corpus.readers.html import article_from_html
@@ -77,6 +77,12 @@ def _is_html(record, kind: str = "response") -> bool:
     return status == "200" and "html" in content_type.lower()
 
 
+def _capture_time(value: str | None) -> datetime | None:
+    """WARC-Date (and an ARC date, read as one) is UTC by the standard."""
+    moment = parse_date(value)
+    return aware(moment) if moment else None
+
+
 def _revisit(record, captures: dict[str, Article], offset: int) -> Article | None:
     """A revisit as the capture it repeats, under its own identity and fetch time; None when that
     capture is in another file (its text is not in this one)."""
@@ -88,7 +94,7 @@ def _revisit(record, captures: dict[str, Article], offset: int) -> Article | Non
     if original is None:
         return None
     identity = f"capture {url} {captured}"
-    provenance = replace(original.provenance, offset=offset, fetched=parse_date(captured), record=identity)
+    provenance = replace(original.provenance, offset=offset, fetched=_capture_time(captured), record=identity)
     original_capture = (original.provenance.record or "").removeprefix("capture ")
     return replace(original, id=article_id(identity), provenance=provenance,
                    extra={**original.extra, "revisit_of": original_capture})
@@ -158,7 +164,7 @@ class WarcReader:
                 page = decode_text(content, source, declared)
                 capture = f"{url} {captured}"
                 article = article_from_html(page, source, ingested, offset=offset, url=url,
-                                            fetched=parse_date(captured), identity=f"capture {capture}")
+                                            fetched=_capture_time(captured), identity=f"capture {capture}")
                 digest = record.rec_headers.get_header("WARC-Payload-Digest") or ""
                 captures[digest] = captures[capture] = article
                 yield article
