@@ -53,6 +53,7 @@ class Article:
     places: tuple[str, ...] = field(default_factory=tuple)
     people: tuple[str, ...] = field(default_factory=tuple)
     lead: str | None = None                                   # a standfirst or abstract, not the body
+    changes: tuple[str, ...] = ()                             # what reading did to the source's text
     extra: dict[str, Any] = field(default_factory=dict)      # a record's fields that map to no article field
 
     @property
@@ -66,7 +67,7 @@ class Article:
         for key in ("ingested", "fetched"):
             moment = data["provenance"][key]
             data["provenance"][key] = moment.isoformat() if moment else None
-        for key in ("topics", "places", "people"):
+        for key in ("topics", "places", "people", "changes"):
             data[key] = list(data[key])
         return data
 
@@ -82,7 +83,7 @@ class Article:
             fetched=datetime.fromisoformat(given["fetched"]) if given.get("fetched") else None,
             record=given.get("record"))
         values["published"] = datetime.fromisoformat(data["published"]) if data.get("published") else None
-        for key in ("topics", "places", "people"):
+        for key in ("topics", "places", "people", "changes"):
             values[key] = tuple(data.get(key) or ())
         return cls(**values)
 

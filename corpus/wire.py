@@ -122,11 +122,22 @@ def wire_paragraphs(text: str) -> list[str]:
     return paragraphs
 
 
+def wire_changes(dateline: Dateline | None, trailer: Trailer) -> tuple[str, ...]:
+    """What taking the dateline and trailer out did to the text, as an attribution states it."""
+    moved = [name for name, done in (("the dateline", dateline), ("the editor initials", trailer.editors),
+                                      ("the license sentence", trailer.license_text)) if done]
+    if not moved:
+        return ()
+    listed = f"{', '.join(moved[:-1])} and {moved[-1]}" if len(moved) > 1 else moved[0]
+    return (f"moved {listed} from the text into the metadata",)
+
+
 def parse_wire_copy(text: str) -> tuple[list[str], dict[str, Any]]:
     """Paragraphs of the story and the metadata its dateline and trailer gave."""
     dateline, rest = split_dateline(text.strip())
     rest, trailer = split_trailer(rest)
     fields = {
+        "changes": wire_changes(dateline, trailer),
         "dateline": dateline.place if dateline else None,
         "agency": trailer.agency or (dateline.agency if dateline else None),
         "license": spdx_from_text(trailer.license_text),

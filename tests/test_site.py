@@ -84,7 +84,9 @@ def test_click_from_home_to_facet_to_article_and_back(reuters_site, page):
     assert page.locator("h1").inner_text() == title
     metadata = page.locator("dl.metadata").inner_text()
     assert "Reuters" in metadata and "cocoa" in metadata
-    assert "Reuters-21578" in page.locator(".attribution").inner_text()
+    attribution = page.locator(".attribution").inner_text()
+    assert "Reuters-21578" in attribution and '"Reuter" signature' in attribution
+    assert "editor initials" not in attribution, "no change is claimed that was not made"
     assert "sha256:" in page.locator(".provenance").inner_text()
     shot(page, "article")
 
@@ -219,3 +221,15 @@ def test_right_to_left_pages_fit_the_window(tmp_path, browser, width):
     assert page.locator("p.standfirst").inner_text().startswith("نمایندگان"), "the lead is shown"
     shot(page, f"persian-{width}")
     context.close()
+
+
+def test_attribution_states_only_what_was_done_to_each_article(tmp_path):
+    plain = {"id": "p1", "title": "Budget vote", "body": "Parliament passed the budget on Wednesday.",
+             "agency": "IRNA", "license": "CC BY 4.0"}
+    index, out = _small_site(tmp_path, [plain])
+    run_cli("site", str(out), "--index", str(index), "--no-search", check=True)
+    pages = {p.read_text().split("<h1", 1)[1][:200]: p.read_text() for p in (out / "articles").iterdir()}
+    seed = next(text for head, text in pages.items() if "A large group of people" in head)
+    record = next(text for head, text in pages.items() if "Budget vote" in head)
+    assert "moved the dateline, the editor initials and the license sentence from the text" in seed
+    assert "Changes: none to the wording" in record and "editor initials" not in record

@@ -24,7 +24,7 @@ from dateline.corpus.decode import decode_text, meta_charset
 from dateline.corpus.language import normalise_language
 from dateline.corpus.licenses import spdx_from_text
 from dateline.corpus.records import DEFAULT_MAPPING, FieldMapping
-from dateline.corpus.wire import line_paragraphs, split_dateline, split_trailer
+from dateline.corpus.wire import line_paragraphs, split_dateline, split_trailer, wire_changes
 from dateline.errors import SourceError
 
 _ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting"}
@@ -177,6 +177,7 @@ def article_from_html(
         byline=(_name(ld.get("author")) or _meta(soup, "author", "article:author")
                 or (extracted.author if extracted else None)),
         editors=trailer.editors,
+        changes=("took the main text out of the web page (trafilatura)", *wire_changes(dateline, trailer)),
     )
 
 

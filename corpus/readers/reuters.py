@@ -59,6 +59,11 @@ def reuters_paragraphs(body: str) -> list[str]:
     return [" ".join(part.split()) for part in _PARAGRAPH_BREAK.split(body)]
 
 
+def _changes(body: str) -> tuple[str, ...]:
+    signed = bool(_SIGNATURE.search(_clean(body).rstrip()))
+    return ("removed the closing \"Reuter\" signature (the agency is in the metadata)",) if signed else ()
+
+
 def article_from_record(record: str, attributes: str, source: str, offset: int,
                         ingested: datetime) -> Article:
     """Pure: one <REUTERS> record's SGML to an article."""
@@ -88,6 +93,7 @@ def article_from_record(record: str, attributes: str, source: str, offset: int,
         topics=_values(record, "TOPICS"),
         places=_values(record, "PLACES"),
         people=_values(record, "PEOPLE"),
+        changes=_changes(body or ""),
     )
 
 

@@ -134,8 +134,9 @@ def attribution(article: Article) -> dict:
     spdx = article.license
     agency = article.agency or "an unknown agency"
     source = article.url or article.provenance.source
-    changes = ("Changes: Dateline moved the dateline, editor initials and license sentence into the metadata "
-               "above and rejoined the paragraphs; the wording is unchanged.")
+    changes = (f"Changes: Dateline {'; '.join(article.changes)}; the wording is otherwise the source's."
+               if article.changes else "Changes: none to the wording; the source's line breaks are shown "
+               "as paragraphs.")
     if spdx and spdx in LICENSE_NAMES:
         return {"text": f"“{article.title}” by {agency}, from {source}, is licensed under",
                 "license_name": LICENSE_NAMES[spdx], "license_url": license_url(spdx), "changes": changes}
