@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import subprocess
@@ -100,6 +102,45 @@ def test_saved_query_page_shows_counts_and_highlights(reuters_site, page):
     assert "127 articles" in page.locator("main p").first.inner_text()
     assert page.locator("ol.hits mark").count() > 0
     assert "uk" in page.locator("section.facet").filter(has_text="Place").inner_text()
+    shot(page, "query")
+
+
+@pytest.mark.browser
+def test_saved_query_pages_page_through_every_result_narrow_and_download(reuters_site, page):
+    """127 cocoa articles: three pages of 50, facet links that keep the query, month bars that
+    open the query's month, and the whole result set beside the page."""
+    ranks = []
+    page.goto((reuters_site / "queries" / "cocoa.html").as_uri())
+    while True:
+        ranks += [int(n) for n in page.locator("ol.hits").evaluate(
+            "list => [...list.children].map((item, i) => list.start + i)")]
+        following = page.get_by_role("link", name="Next →")
+        if not following.count():
+            break
+        following.click()
+    assert ranks == list(range(1, 128)) and "Page 3 of 3" in page.locator("nav.pager").inner_text()
+
+    page.goto((reuters_site / "queries" / "cocoa.html").as_uri())
+    page.locator("section.facet").filter(has_text="Place").get_by_role("link", name="brazil").click()
+    assert page.locator("h1").inner_text() == "Cocoa: brazil"
+    assert "9 articles" in page.locator("main p").first.inner_text()
+    assert page.locator("ol.hits > li").count() == 9 and page.locator("ol.hits mark").count() > 0
+    agency = page.locator("section.facet").filter(has_text="Agency")
+    assert agency.get_by_role("link").count() == 0, "values of other facets would drop the narrowing"
+    page.get_by_role("link", name="All Cocoa results").click()
+    assert page.locator("h1").inner_text() == "Cocoa"
+
+    bar = page.locator("svg.timeline a").first
+    assert "of" in bar.get_attribute("aria-label") and "%" in bar.get_attribute("aria-label")
+    bar.click()
+    assert page.locator("h1").inner_text().startswith("Cocoa: 1987-")
+    shot(page, "query-month")
+
+    rows = (reuters_site / "queries" / "cocoa.csv").read_text(encoding="utf-8")
+    assert len(list(csv.DictReader(io.StringIO(rows)))) == 127
+    lines = (reuters_site / "queries" / "cocoa.jsonl").read_text(encoding="utf-8").splitlines()
+    exported = [json.loads(line) for line in lines]
+    assert len(exported) == 127 and all("cocoa" in f"{a['title']} {a['body']}".lower() for a in exported)
 
 
 @pytest.mark.browser
@@ -123,10 +164,11 @@ def test_pagefind_search_with_a_filter(served, page):
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("name", ["home", "facet", "article", "search"])
+@pytest.mark.parametrize("name", ["home", "facet", "article", "search", "query"])
 def test_no_serious_accessibility_violations(reuters_site, served, page, name):
     assert AXE.exists(), "axe-core is installed by `make test` (npm ci --prefix tests)"
-    paths = {"home": "index.html", "facet": "browse/topic/cocoa/index.html", "search": "search.html"}
+    paths = {"home": "index.html", "facet": "browse/topic/cocoa/index.html", "search": "search.html",
+             "query": "queries/cocoa.html"}
     if name == "article":
         paths[name] = next((reuters_site / "articles").iterdir()).relative_to(reuters_site).as_posix()
     page.goto(served + paths[name])

@@ -21,7 +21,7 @@ _RECORD_START = re.compile(r"<REUTERS\b([^>]*)>")
 _RECORD_END = "</REUTERS>"
 _ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_SIGNATURE = re.compile(r"\s*\bReuters?\b\s*$")
+_SIGNATURE = re.compile(r"\s*\b(?:Reuters?|REUTERS?)\b\s*$")  # the closing signature, either case
 _PARAGRAPH_BREAK = re.compile(r"\n(?=[ \t]{2,}\S)")
 
 

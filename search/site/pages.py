@@ -6,7 +6,8 @@ A new kind of page is one class here (or in its own module) plus one line in PAG
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
+import io
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from markupsafe import Markup
@@ -17,6 +18,7 @@ from dateline.corpus.licenses import license_url
 from dateline.indexer.fields import FACET_FIELDS, UNKNOWN
 from dateline.search.archive import Archive
 from dateline.search.facets import FacetCounts, periods_between
+from dateline.search.output import write_export
 from dateline.search.site.render import (
     PAGE_SIZE,
     Page,
@@ -27,6 +29,7 @@ from dateline.search.site.render import (
     hit_view,
     link_url,
     page_language,
+    query_download_path,
     query_path,
 )
 
@@ -41,34 +44,57 @@ class SiteContext:
     queries: dict[str, str]
 
 
-def facet_view(page: Page, counts: FacetCounts, limit: int | None = None) -> dict:
+Link = Callable[[str, str], str | None]  # (facet, value) -> the path of its page, or None: no page
+
+
+def browse_link(facet: str, value: str) -> str | None:
+    return browse_path(facet, value)
+
+
+def facet_view(page: Page, counts: FacetCounts, limit: int | None = None, link: Link = browse_link,
+               more: bool = True) -> dict:
     values = counts.values if limit is None else counts.values[:limit]
+    entries = []
+    for v in values:
+        target = link(counts.name, v.value) if v.count else None  # no page for an empty period
+        entries.append({"label": v.value, "count": v.count, "selected": v.selected,
+                        "href": page.href(target) if target else None})
     return {
         "name": counts.name,
         "label": counts.label,
-        "entries": [{"label": v.value, "count": v.count, "selected": v.selected,  # no page for an empty period
-                     "href": page.href(browse_path(counts.name, v.value)) if v.count else None} for v in values],
-        "more": page.href(facet_index_path(counts.name)) if limit is not None and len(counts.values) > limit else None,
+        "entries": entries,
+        "more": page.href(facet_index_path(counts.name))
+        if more and limit is not None and len(counts.values) > limit else None,
     }
 
 
-def timeline_svg(months: FacetCounts) -> Markup:
-    """Articles per month as an inline SVG bar chart, drawn at build time; empty months keep their place."""
+def timeline_svg(page: Page, months: FacetCounts, link: Link = browse_link,
+                 baseline: FacetCounts | None = None) -> Markup:
+    """Articles per month as an inline SVG bar chart, drawn at build time; empty months keep their
+    place, each bar links to its month's page, and against a `baseline` (the archive's months) the
+    axis is the archive's and each bar says its share."""
     counts = {v.value: v.count for v in months.values if not v.unknown}
+    totals = {v.value: v.count for v in baseline.values if not v.unknown} if baseline else {}
     if not counts:
         return Markup("<p>No dated articles.</p>")
-    axis = periods_between(min(counts), max(counts))
+    axis = periods_between(min(totals or counts), max(totals or counts))
     width, height = 800, 160
     bar = (width - 40) / len(axis)
     top = max(counts.values())
-    parts = [f'<svg class="timeline" viewBox="0 0 {width} {height + 30}" role="img" '
+    # a group, not an image: its bars are links, which an image may not hold
+    parts = [f'<svg class="timeline" viewBox="0 0 {width} {height + 30}" role="group" '
              f'aria-label="Articles per month, {html.escape(axis[0])} to {html.escape(axis[-1])}">']
     for n, month in enumerate(axis):
         count = counts.get(month, 0)
         h = (height - 10) * count / top
         x = 30 + n * bar
-        parts.append(f'<rect x="{x:.1f}" y="{height - h:.1f}" width="{max(bar - 1, 1):.1f}" height="{h:.1f}">'
-                     f'<title>{month}: {count}</title></rect>')
+        label = f"{month}: {count}" + (f" of {totals[month]} ({count / totals[month]:.1%})"
+                                       if totals.get(month) else "")
+        rect = (f'<rect x="{x:.1f}" y="{height - h:.1f}" width="{max(bar - 1, 1):.1f}" height="{h:.1f}">'
+                f'<title>{html.escape(label)}</title></rect>')
+        target = link("month", month) if count else None
+        parts.append(f'<a href="{html.escape(page.href(target))}" aria-label="{html.escape(label)}">{rect}</a>'
+                     if target else rect)
         if n == 0 or month.endswith("-01") or len(axis) <= 24:
             parts.append(f'<text x="{x:.1f}" y="{height + 18}">{month[2:] if len(axis) <= 24 else month}</text>')
     parts.append(f'<text x="0" y="12">{top}</text></svg>')
@@ -91,7 +117,7 @@ class HomePage:
             "summary": {"articles": stats.articles, "undated": undated,
                         "first": stats.first.date().isoformat() if stats.first else None,
                         "last": stats.last.date().isoformat() if stats.last else None},
-            "timeline": timeline_svg(month_counts),
+            "timeline": timeline_svg(page, month_counts),
             "facets": [facet_view(page, f, limit=10) for f in stats.facets if f.name in HOME_FACETS and f.values],
             "queries": queries,
         }
@@ -120,7 +146,7 @@ class BrowsePages:
                         "value_label": value.value, "total": value.count,
                         "hits": [hit_view(page, hit) for hit in hits],
                         "first_rank": (number - 1) * PAGE_SIZE + 1,
-                        "pager": {"page": number, "pages": pages,
+                        "pager": {"page": number, "pages": pages, "newer": "← Newer", "older": "Older →",
                                   "previous": page.href(browse_path(name, value.value, number - 1))
                                   if number > 1 else None,
                                   "next": page.href(browse_path(name, value.value, number + 1))
@@ -189,18 +215,61 @@ class ArticlePages:
             yield page
 
 
+QUERY_FACET_VALUES = 10  # a saved query's facets: the top values, each with its own narrowed pages
+
+
 class QueryPages:
-    """A result page per saved query: total, facet counts with links, ranked hits with highlights."""
+    """Per saved query: every result, ranked, PAGE_SIZE a page; the top values of each facet as
+    pages of the query narrowed to that value; the query's months beside the archive's; and the
+    whole result set as CSV and JSON Lines beside the page."""
 
     def pages(self, context: SiteContext) -> Iterator[Page]:
+        archive = context.archive
+        archive_months = archive.search(facets=["month"], limit=1, facet_limit=None).facets[0]
         for name, query in context.queries.items():
-            results = context.archive.search(query, facets=list(BROWSE_FACETS), limit=PAGE_SIZE)
-            page = Page(query_path(name), "query.html")
-            page.data = {"title": name, "name": name, "query": query, "total": results.total,
-                         "suggestion": results.suggestion, "first_rank": 1,
-                         "facets": [facet_view(page, f, limit=10) for f in results.facets if f.values],
-                         "hits": [hit_view(page, hit) for hit in results.hits]}
+            first = archive.search(query, facets=list(BROWSE_FACETS), limit=1, facet_limit=QUERY_FACET_VALUES)
+            narrowed = {(f.name, v.value) for f in first.facets for v in f.values if v.count}
+
+            def link(facet: str, value: str, name: str = name, narrowed: set = narrowed) -> str | None:
+                return query_path(name, 1, facet, value) if (facet, value) in narrowed else None
+
+            yield from self._result_pages(context, name, query, None, None, link, archive_months)
+            for facet, value in sorted(narrowed):
+                def sibling(other: str, value: str, facet: str = facet, link: Link = link) -> str | None:
+                    return link(other, value) if other == facet else None  # the others' counts are narrowed
+
+                yield from self._result_pages(context, name, query, facet, value, sibling, None)
+            for fmt in ("csv", "jsonl"):
+                out = io.StringIO()
+                write_export(archive.export(query), out, fmt)
+                yield Page(query_download_path(name, fmt), None, content=out.getvalue().encode("utf-8"))
+
+    def _result_pages(self, context: SiteContext, name: str, query: str, facet: str | None,
+                      value: str | None, link: Link, archive_months: FacetCounts | None) -> Iterator[Page]:
+        archive, number, pages = context.archive, 1, 1
+        filters = {facet: [value]} if facet and value else {}
+        while number <= pages:
+            results = archive.search(query, filters=filters, facets=[*BROWSE_FACETS], page=number,
+                                     limit=PAGE_SIZE, facet_limit=QUERY_FACET_VALUES)
+            pages = results.pages
+            page = Page(query_path(name, number, facet, value), "query.html")
+            months = next(f for f in results.facets if f.name == "month")
+            page.data = {
+                "title": f"{name}: {value}" if value else name, "name": name, "query": query,
+                "narrowed": {"facet": facet, "value": value, "all": page.href(query_path(name))} if facet else None,
+                "total": results.total, "suggestion": results.suggestion,
+                "first_rank": (number - 1) * PAGE_SIZE + 1,
+                "facets": [facet_view(page, f, link=link, more=False) for f in results.facets if f.values],
+                "hits": [hit_view(page, hit) for hit in results.hits],
+                "chart": timeline_svg(page, months, link, archive_months) if archive_months else None,
+                "downloads": [{"format": fmt.upper(), "href": page.href(query_download_path(name, fmt))}
+                              for fmt in ("csv", "jsonl")],
+                "pager": {"page": number, "pages": pages, "newer": "← Previous", "older": "Next →",
+                          "previous": page.href(query_path(name, number - 1, facet, value)) if number > 1 else None,
+                          "next": page.href(query_path(name, number + 1, facet, value)) if number < pages else None},
+            }
             yield page
+            number += 1
 
 
 class SearchPage:

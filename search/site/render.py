@@ -51,8 +51,14 @@ def browse_path(facet: str, value: str, page: int = 1) -> str:
     return f"browse/{facet}/{slug(value)}/{name}"
 
 
-def query_path(name: str) -> str:
-    return f"queries/{slug(name)}.html"
+def query_path(name: str, page: int = 1, facet: str | None = None, value: str | None = None) -> str:
+    """A saved query's page of results, narrowed to one facet value when given."""
+    folder = f"queries/{slug(name)}" + (f"/{facet}/{slug(value or '')}" if facet else "")
+    return f"{folder}.html" if page == 1 else f"{folder}/page-{page}.html"
+
+
+def query_download_path(name: str, fmt: str) -> str:
+    return f"queries/{slug(name)}.{fmt}"
 
 
 # Characters browsers drop from a URL before reading its scheme ("\tjavascript:" runs as javascript:).
@@ -77,8 +83,9 @@ class Page:
     """One page to write: its path under the site root, its template and what the template shows."""
 
     path: str
-    template: str
+    template: str | None  # None: `content` is written as it is (a download)
     data: dict[str, Any] = field(default_factory=dict)
+    content: bytes = b""
 
     def href(self, target: str) -> str:
         """A link from this page to another path under the site root, relative so the site works anywhere."""
@@ -119,6 +126,9 @@ class Renderer:
         self.unchanged = 0
 
     def render(self, page: Page) -> None:
+        if page.template is None:
+            self.write(page.path, page.content)
+            return
         context = {"root": page.root, "site_name": SITE_NAME,
                    "nav": [{"href": page.href(path), "label": label} for label, path in self.nav], **page.data}
         self.write(page.path, self.env.get_template(page.template).render(context).encode("utf-8"))
