@@ -557,6 +557,21 @@ class Archive:
             yield [self._hit(int(docnum), rank, None)
                    for rank, docnum in enumerate(ordered[start:start + page_size], start=start + 1)]
 
+    def ranked(self, query: str, page_size: int, filters: Mapping[str, Iterable[str]] | None = None
+               ) -> Iterator[list[Hit]]:
+        """Pages of every match of a query, best first: ranked once, each page's articles read when
+        it is reached (a saved query's pages, however many)."""
+        plan, mask, scores, filter_masks = self._selection(query, self.resolve_filters(filters or {}),
+                                                           None, None, scored=True)
+        for other in filter_masks.values():
+            mask = mask & other
+        docs = np.flatnonzero(mask)
+        ordered = self._ordered(docs, -scores[docs], None)
+        words = words_of(plan, "body")
+        for start in range(0, len(ordered), page_size):
+            yield [self._hit(int(docnum), rank, float(scores[docnum]), words)
+                   for rank, docnum in enumerate(ordered[start:start + page_size], start=start + 1)]
+
     @_reading
     def reprint_size(self, group: str) -> int:
         """How many copies a reprint group holds."""

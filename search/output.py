@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import html
+import io
 import json
 import textwrap
 from collections.abc import Iterable, Iterator
@@ -205,6 +206,24 @@ def export_row(article: Article, group: str) -> dict[str, Any]:
         row[key] = "; ".join(row[key])
     row["extra"] = json.dumps(row["extra"], ensure_ascii=False) if row["extra"] else ""
     return row
+
+
+def export_chunks(articles: Iterable[tuple[Article, str]], fmt: str, rows: int = 1_000) -> Iterator[bytes]:
+    """An export as UTF-8 bytes, `rows` articles at a time, for a file written as it is made."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    if fmt == "csv":
+        writer.writeheader()
+    for number, (article, group) in enumerate(articles, start=1):
+        if fmt == "csv":
+            writer.writerow(export_row(article, group))
+        else:
+            buffer.write(json.dumps({**article.to_dict(), "reprint_group": group}, ensure_ascii=False) + "\n")
+        if number % rows == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
 
 
 def write_export(articles: Iterable[tuple[Article, str]], out: IO[str], fmt: str) -> int:

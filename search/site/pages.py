@@ -6,7 +6,6 @@ A new kind of page is one class here (or in its own module) plus one line in PAG
 from __future__ import annotations
 
 import html
-import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -16,9 +15,9 @@ from dateline.corpus.licenses import NAMES as LICENSE_NAMES
 from dateline.corpus.article import Article
 from dateline.corpus.licenses import license_url
 from dateline.indexer.fields import FACET_FIELDS, UNKNOWN
-from dateline.search.archive import Archive
+from dateline.search.archive import Archive, Hit
 from dateline.search.facets import FacetCounts, periods_between
-from dateline.search.output import write_export
+from dateline.search.output import export_chunks
 from dateline.search.site.render import (
     PAGE_SIZE,
     Page,
@@ -215,13 +214,14 @@ class ArticlePages:
             yield page
 
 
-QUERY_FACET_VALUES = 10  # a saved query's facets: the top values, each with its own narrowed pages
+QUERY_FACET_VALUES = 10  # a saved query's facets: the top values, each with a narrowed page
 
 
 class QueryPages:
-    """Per saved query: every result, ranked, PAGE_SIZE a page; the top values of each facet as
-    pages of the query narrowed to that value; the query's months beside the archive's; and the
-    whole result set as CSV and JSON Lines beside the page."""
+    """Per saved query: every result, ranked, PAGE_SIZE a page; the top values of each facet as a
+    page of the query narrowed to that value (its best PAGE_SIZE: pages of every narrowing of a
+    query matching most of a large archive would outnumber the archive); the query's months beside
+    the archive's; and the whole result set as CSV and JSON Lines beside the page."""
 
     def pages(self, context: SiteContext) -> Iterator[Page]:
         archive = context.archive
@@ -240,27 +240,30 @@ class QueryPages:
 
                 yield from self._result_pages(context, name, query, facet, value, sibling, None)
             for fmt in ("csv", "jsonl"):
-                out = io.StringIO()
-                write_export(archive.export(query), out, fmt)
-                yield Page(query_download_path(name, fmt), None, content=out.getvalue().encode("utf-8"))
+                def chunks(query: str = query, fmt: str = fmt) -> Iterator[bytes]:
+                    return export_chunks(archive.export(query), fmt)
+
+                yield Page(query_download_path(name, fmt), None, chunks=chunks)
 
     def _result_pages(self, context: SiteContext, name: str, query: str, facet: str | None,
                       value: str | None, link: Link, archive_months: FacetCounts | None) -> Iterator[Page]:
-        archive, number, pages = context.archive, 1, 1
+        archive = context.archive
         filters = {facet: [value]} if facet and value else {}
-        while number <= pages:
-            results = archive.search(query, filters=filters, facets=[*BROWSE_FACETS], page=number,
-                                     limit=PAGE_SIZE, facet_limit=QUERY_FACET_VALUES)
-            pages = results.pages
+        results = archive.search(query, filters=filters, facets=[*BROWSE_FACETS], limit=PAGE_SIZE,
+                                 facet_limit=QUERY_FACET_VALUES)
+        pages = results.pages if facet is None else 1
+        months = next(f for f in results.facets if f.name == "month")
+        hit_pages = archive.ranked(query, PAGE_SIZE, filters)
+        for number in range(1, pages + 1):
+            hits: list[Hit] = next(hit_pages, [])  # a query without a match still has its page
             page = Page(query_path(name, number, facet, value), "query.html")
-            months = next(f for f in results.facets if f.name == "month")
             page.data = {
                 "title": f"{name}: {value}" if value else name, "name": name, "query": query,
                 "narrowed": {"facet": facet, "value": value, "all": page.href(query_path(name))} if facet else None,
-                "total": results.total, "suggestion": results.suggestion,
+                "total": results.total, "suggestion": results.suggestion, "shown": len(hits) if facet else None,
                 "first_rank": (number - 1) * PAGE_SIZE + 1,
                 "facets": [facet_view(page, f, link=link, more=False) for f in results.facets if f.values],
-                "hits": [hit_view(page, hit) for hit in results.hits],
+                "hits": [hit_view(page, hit) for hit in hits],
                 "chart": timeline_svg(page, months, link, archive_months) if archive_months else None,
                 "downloads": [{"format": fmt.upper(), "href": page.href(query_download_path(name, fmt))}
                               for fmt in ("csv", "jsonl")],
@@ -269,7 +272,6 @@ class QueryPages:
                           "next": page.href(query_path(name, number + 1, facet, value)) if number < pages else None},
             }
             yield page
-            number += 1
 
 
 class SearchPage:

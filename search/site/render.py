@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import filecmp
 import hashlib
 import posixpath
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,9 +85,9 @@ class Page:
     """One page to write: its path under the site root, its template and what the template shows."""
 
     path: str
-    template: str | None  # None: `content` is written as it is (a download)
+    template: str | None  # None: a download, its bytes written as `chunks` gives them
     data: dict[str, Any] = field(default_factory=dict)
-    content: bytes = b""
+    chunks: Callable[[], Iterable[bytes]] | None = None
 
     def href(self, target: str) -> str:
         """A link from this page to another path under the site root, relative so the site works anywhere."""
@@ -127,7 +129,8 @@ class Renderer:
 
     def render(self, page: Page) -> None:
         if page.template is None:
-            self.write(page.path, page.content)
+            assert page.chunks is not None
+            self.write_chunks(page.path, page.chunks())
             return
         context = {"root": page.root, "site_name": SITE_NAME,
                    "nav": [{"href": page.href(path), "label": label} for label, path in self.nav], **page.data}
@@ -141,6 +144,21 @@ class Renderer:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.name + ".tmp")
         tmp.write_bytes(content)
+        tmp.replace(target)
+        self.written += 1
+
+    def write_chunks(self, path: str, chunks: Iterable[bytes]) -> None:
+        """A file of any size, streamed: written beside the old one, kept only if its bytes differ."""
+        target = self.out / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".tmp")
+        with tmp.open("wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+        if target.exists() and filecmp.cmp(tmp, target, shallow=False):
+            tmp.unlink()
+            self.unchanged += 1
+            return
         tmp.replace(target)
         self.written += 1
 
