@@ -164,6 +164,12 @@ def test_pagefind_search_with_a_filter(served, page):
             page.locator(".pagefind-ui__search-input").fill("cocoa ")
             page.locator(".pagefind-ui__search-input").fill("cocoa")
     place.click()
+    page.locator("label", has_text=re.compile(r"^brazil")).first.wait_for()
+    labels = page.locator(".pagefind-ui__filter-panel label")
+    assert labels.filter(has_text=re.compile(r"\(\d+\)")).count() > 0, "values are listed with their counts"
+    assert labels.filter(has_text=re.compile(r"\(0\)")).count() == 0, "a value no result has is not listed"
+    first_result = page.locator(".pagefind-ui__result").first.inner_text()
+    assert "Agency: Reuters" in first_result and re.search(r"Published: 1987-\d\d-\d\d", first_result)
     page.locator("label", has_text=re.compile(r"^brazil")).first.click()
     page.wait_for_function(
         "n => { const m = document.querySelector('.pagefind-ui__message');"

@@ -35,6 +35,7 @@ from dateline.search.site.render import (
 BROWSE_FACETS = tuple(f.name for f in FACET_FIELDS if f.browse)
 HOME_FACETS = tuple(f.name for f in FACET_FIELDS if f.home)
 ARTICLE_FACETS = tuple(f for f in FACET_FIELDS if f.pagefind)  # shown, linked and filterable on article pages
+RESULT_META = ("agency", "dateline")  # with the date, what a search result shows of its article
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,7 @@ def article_facets(page: Page, article: Article) -> list[dict]:
             values = (UNKNOWN,)
         if values:
             shown.append({"label": facet.plural if len(values) > 1 else facet.label, "filter": facet.name,
+                          "result_meta": facet.name in RESULT_META,
                           "values": [{"label": v, "href": page.href(browse_path(facet.name, v))}
                                      for v in values]})
     return shown
