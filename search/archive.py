@@ -470,11 +470,19 @@ class Archive:
         stored article, snippet, facet or spelling suggestion is made. A record is the source's own
         identity of the article (a JSON `id`, a Reuters NEWID), else its place in the file. For
         evaluation runs and re-rankers, which need the order and not the pages."""
-        _plan, mask, scores, _filters = self._selection(query, {}, None, None, scored=True)
-        docs = np.flatnonzero(mask)
+        _plan, ordered, scores = self._best_first(query, {}, limit)
         records = self._records()
-        ordered = self._ordered(docs, -scores[docs], limit)
         return [(records[docnum], float(scores[docnum])) for docnum in ordered]
+
+    def _best_first(self, query: str, filters: Mapping[str, Iterable[str]], limit: int | None
+                    ) -> tuple[Node, np.ndarray, np.ndarray]:
+        """The query's plan, its matches within the filters by score (the first `limit`), and the scores."""
+        plan, mask, scores, filter_masks = self._selection(query, self.resolve_filters(filters), None, None,
+                                                           scored=True)
+        for filter_mask in filter_masks.values():
+            mask &= filter_mask
+        docs = np.flatnonzero(mask)
+        return plan, self._ordered(docs, -scores[docs], limit), scores
 
     def _records(self) -> np.ndarray:
         """Each document's record (its key after the source path), kept until the view changes."""
@@ -557,16 +565,11 @@ class Archive:
             yield [self._hit(int(docnum), rank, None)
                    for rank, docnum in enumerate(ordered[start:start + page_size], start=start + 1)]
 
-    def ranked(self, query: str, page_size: int, filters: Mapping[str, Iterable[str]] | None = None
-               ) -> Iterator[list[Hit]]:
-        """Pages of every match of a query, best first: ranked once, each page's articles read when
-        it is reached (a saved query's pages, however many)."""
-        plan, mask, scores, filter_masks = self._selection(query, self.resolve_filters(filters or {}),
-                                                           None, None, scored=True)
-        for other in filter_masks.values():
-            mask = mask & other
-        docs = np.flatnonzero(mask)
-        ordered = self._ordered(docs, -scores[docs], None)
+    def ranked(self, query: str, page_size: int, filters: Mapping[str, Iterable[str]] | None = None,
+               limit: int | None = None) -> Iterator[list[Hit]]:
+        """Pages of the matches of a query (every one, or the best `limit`), best first: ranked once,
+        each page's articles read when it is reached (a saved query's pages, however many)."""
+        plan, ordered, scores = self._best_first(query, filters or {}, limit)
         words = words_of(plan, "body")
         for start in range(0, len(ordered), page_size):
             yield [self._hit(int(docnum), rank, float(scores[docnum]), words)

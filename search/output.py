@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import html
-import io
 import json
 import textwrap
 from collections.abc import Iterable, Iterator
@@ -197,33 +196,19 @@ EXPORT_COLUMNS = ["id", "title", "published", "agency", "license", "license_text
                   "record", "offset", "checksum", "ingested", "fetched", "reprint_group", "extra"]
 
 
+def _flat(article: Article, group: str) -> dict[str, Any]:
+    """An article's fields and provenance side by side, with its reprint group: one export row."""
+    data = article.to_dict()
+    return {**data, **data.pop("provenance"), "reprint_group": group}
+
+
 def export_row(article: Article, group: str) -> dict[str, Any]:
     """An article as one flat CSV row: lists joined with '; ', the record's unmapped fields as JSON."""
-    data = article.to_dict()
-    provenance = data.pop("provenance")
-    row = {**data, **provenance, "reprint_group": group}
+    row = _flat(article, group)
     for key in ("topics", "places", "people"):
         row[key] = "; ".join(row[key])
     row["extra"] = json.dumps(row["extra"], ensure_ascii=False) if row["extra"] else ""
     return row
-
-
-def export_chunks(articles: Iterable[tuple[Article, str]], fmt: str, rows: int = 1_000) -> Iterator[bytes]:
-    """An export as UTF-8 bytes, `rows` articles at a time, for a file written as it is made."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, extrasaction="ignore", lineterminator="\n")
-    if fmt == "csv":
-        writer.writeheader()
-    for number, (article, group) in enumerate(articles, start=1):
-        if fmt == "csv":
-            writer.writerow(export_row(article, group))
-        else:
-            buffer.write(json.dumps({**article.to_dict(), "reprint_group": group}, ensure_ascii=False) + "\n")
-        if number % rows == 0:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode("utf-8")
 
 
 def write_export(articles: Iterable[tuple[Article, str]], out: IO[str], fmt: str) -> int:
@@ -265,9 +250,8 @@ def write_parquet(articles: Iterable[tuple[Article, str]], path: str) -> int:
     with pq.ParquetWriter(path, schema) as writer:
         batch: list[dict[str, Any]] = []
         for article, group in articles:
-            data = article.to_dict()
             published = aware(article.published) if article.published else None  # a zone-less date as UTC
-            row = {**data, **data.pop("provenance"), "reprint_group": group, "published": published,
+            row = {**_flat(article, group), "published": published,
                    "ingested": article.provenance.ingested, "fetched": article.provenance.fetched}
             row["extra"] = json.dumps(row["extra"], ensure_ascii=False) if row["extra"] else None
             batch.append(row)

@@ -151,7 +151,7 @@ def article_from_html(
     agency = normalise_agency(_name(ld.get("publisher")) or _meta(soup, "og:site_name"))
     body = (extracted.text if extracted else None) or ld.get("articleBody")
     paragraphs = [line for line in re.split(r"\s*\n\s*", body) if line] if isinstance(body, str) else []
-    headlines = {_words(title or ""), _words(extracted.title or "") if extracted else ()}
+    headlines = {_words(title or ""), _words(extracted.title or "") if extracted else ()} - {()}
     if len(paragraphs) > 1 and _words(paragraphs[0]) in headlines:
         del paragraphs[0]  # the page's <h1>, which is the title
     if not paragraphs:

@@ -53,15 +53,14 @@ def parse_reuters_date(text: str | None) -> datetime | None:
     return stamp
 
 
-def reuters_paragraphs(body: str) -> list[str]:
-    """Reuters wraps lines at 70 columns and indents each new paragraph."""
-    body = _SIGNATURE.sub("", _clean(body).rstrip())
-    return [" ".join(part.split()) for part in _PARAGRAPH_BREAK.split(body)]
-
-
-def _changes(body: str) -> tuple[str, ...]:
-    signed = bool(_SIGNATURE.search(_clean(body).rstrip()))
-    return ("removed the closing \"Reuter\" signature (the agency is in the metadata)",) if signed else ()
+def reuters_paragraphs(body: str) -> tuple[list[str], tuple[str, ...]]:
+    """Reuters wraps lines at 70 columns and indents each new paragraph; the closing signature goes,
+    and the changes say so."""
+    text = _clean(body).rstrip()
+    unsigned = _SIGNATURE.sub("", text)
+    paragraphs = [" ".join(part.split()) for part in _PARAGRAPH_BREAK.split(unsigned)]
+    removed = ("removed the closing \"Reuter\" signature (the agency is in the metadata)",)
+    return paragraphs, removed if unsigned != text else ()
 
 
 def article_from_record(record: str, attributes: str, source: str, offset: int,
@@ -77,8 +76,9 @@ def article_from_record(record: str, attributes: str, source: str, offset: int,
         body = text
     # Datelines are set in capitals; a few records have 'New york', which would split the facet.
     dateline = _clean(_tag(text, "DATELINE") or "").strip().split(",")[0].strip(" -").upper() or None
+    paragraphs, changes = reuters_paragraphs(body or "")
     return make_article(
-        paragraphs=reuters_paragraphs(body or ""),
+        paragraphs=paragraphs,
         source=source,
         offset=offset,
         ingested=ingested,
@@ -93,7 +93,7 @@ def article_from_record(record: str, attributes: str, source: str, offset: int,
         topics=_values(record, "TOPICS"),
         places=_values(record, "PLACES"),
         people=_values(record, "PEOPLE"),
-        changes=_changes(body or ""),
+        changes=changes,
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Iterator
+from typing import IO
 from dataclasses import dataclass
 
 from markupsafe import Markup
@@ -15,9 +16,9 @@ from dateline.corpus.licenses import NAMES as LICENSE_NAMES
 from dateline.corpus.article import Article
 from dateline.corpus.licenses import license_url
 from dateline.indexer.fields import FACET_FIELDS, UNKNOWN
-from dateline.search.archive import Archive, Hit
+from dateline.search.archive import Archive, Hit, SearchResults
 from dateline.search.facets import FacetCounts, periods_between
-from dateline.search.output import export_chunks
+from dateline.search.output import write_export
 from dateline.search.site.render import (
     PAGE_SIZE,
     Page,
@@ -229,33 +230,39 @@ class QueryPages:
         archive = context.archive
         archive_months = archive.search(facets=["month"], limit=1, facet_limit=None).facets[0]
         for name, query in context.queries.items():
-            first = archive.search(query, facets=list(BROWSE_FACETS), limit=1, facet_limit=QUERY_FACET_VALUES)
-            narrowed = {(f.name, v.value) for f in first.facets for v in f.values if v.count}
+            everything = self._counts(archive, query, {})
+            narrowed = {(f.name, v.value) for f in everything.facets for v in f.values if v.count}
 
             def link(facet: str, value: str, name: str = name, narrowed: set = narrowed) -> str | None:
                 return query_path(name, 1, facet, value) if (facet, value) in narrowed else None
 
-            yield from self._result_pages(context, name, query, None, None, link, archive_months)
+            yield from self._result_pages(context, name, query, None, None, link, everything, archive_months)
             for facet, value in sorted(narrowed):
                 def sibling(other: str, value: str, facet: str = facet, link: Link = link) -> str | None:
                     return link(other, value) if other == facet else None  # the others' counts are narrowed
 
-                yield from self._result_pages(context, name, query, facet, value, sibling, None)
+                results = self._counts(archive, query, {facet: [value]})
+                yield from self._result_pages(context, name, query, facet, value, sibling, results, None)
             for fmt in ("csv", "jsonl"):
-                def chunks(query: str = query, fmt: str = fmt) -> Iterator[bytes]:
-                    return export_chunks(archive.export(query), fmt)
+                def writes(out: IO[str], query: str = query, fmt: str = fmt) -> int:
+                    return write_export(archive.export(query), out, fmt)
 
-                yield Page(query_download_path(name, fmt), None, chunks=chunks)
+                yield Page(query_download_path(name, fmt), None, writes=writes)
+
+    @staticmethod
+    def _counts(archive: Archive, query: str, filters: dict[str, list[str]]) -> SearchResults:
+        """Total, facet counts and suggestion of a query (its hits come from Archive.ranked)."""
+        return archive.search(query, filters=filters, facets=[*BROWSE_FACETS], limit=1,
+                              facet_limit=QUERY_FACET_VALUES)
 
     def _result_pages(self, context: SiteContext, name: str, query: str, facet: str | None,
-                      value: str | None, link: Link, archive_months: FacetCounts | None) -> Iterator[Page]:
+                      value: str | None, link: Link, results: SearchResults,
+                      archive_months: FacetCounts | None) -> Iterator[Page]:
         archive = context.archive
         filters = {facet: [value]} if facet and value else {}
-        results = archive.search(query, filters=filters, facets=[*BROWSE_FACETS], limit=PAGE_SIZE,
-                                 facet_limit=QUERY_FACET_VALUES)
-        pages = results.pages if facet is None else 1
+        pages = max(1, -(-results.total // PAGE_SIZE)) if facet is None else 1
         months = next(f for f in results.facets if f.name == "month")
-        hit_pages = archive.ranked(query, PAGE_SIZE, filters)
+        hit_pages = archive.ranked(query, PAGE_SIZE, filters, limit=pages * PAGE_SIZE)
         for number in range(1, pages + 1):
             hits: list[Hit] = next(hit_pages, [])  # a query without a match still has its page
             page = Page(query_path(name, number, facet, value), "query.html")

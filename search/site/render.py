@@ -6,10 +6,10 @@ import filecmp
 import hashlib
 import posixpath
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -85,9 +85,9 @@ class Page:
     """One page to write: its path under the site root, its template and what the template shows."""
 
     path: str
-    template: str | None  # None: a download, its bytes written as `chunks` gives them
+    template: str | None  # None: a download, its text written by `writes`
     data: dict[str, Any] = field(default_factory=dict)
-    chunks: Callable[[], Iterable[bytes]] | None = None
+    writes: Callable[[IO[str]], object] | None = None
 
     def href(self, target: str) -> str:
         """A link from this page to another path under the site root, relative so the site works anywhere."""
@@ -129,8 +129,8 @@ class Renderer:
 
     def render(self, page: Page) -> None:
         if page.template is None:
-            assert page.chunks is not None
-            self.write_chunks(page.path, page.chunks())
+            assert page.writes is not None
+            self.write_streamed(page.path, page.writes)
             return
         context = {"root": page.root, "site_name": SITE_NAME,
                    "nav": [{"href": page.href(path), "label": label} for label, path in self.nav], **page.data}
@@ -147,14 +147,13 @@ class Renderer:
         tmp.replace(target)
         self.written += 1
 
-    def write_chunks(self, path: str, chunks: Iterable[bytes]) -> None:
-        """A file of any size, streamed: written beside the old one, kept only if its bytes differ."""
+    def write_streamed(self, path: str, writes: Callable[[IO[str]], object]) -> None:
+        """A file of any size, written as it is made, beside the old one; kept only if its bytes differ."""
         target = self.out / path
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.name + ".tmp")
-        with tmp.open("wb") as out:
-            for chunk in chunks:
-                out.write(chunk)
+        with tmp.open("w", encoding="utf-8", newline="") as out:
+            writes(out)
         if target.exists() and filecmp.cmp(tmp, target, shallow=False):
             tmp.unlink()
             self.unchanged += 1
