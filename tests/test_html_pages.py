@@ -74,3 +74,13 @@ def test_the_headline_line_is_not_repeated_in_the_body():
     [article] = articles(read_file(ROOT / "tests" / "fixtures" / "tasnim-rally.html", NOW))
     assert article.body.startswith("A large group of people gathered")
     assert not article.body.startswith(article.title)
+
+
+def test_a_first_line_without_words_is_not_taken_for_the_headline(tmp_path):
+    """The <h1> repeating the headline goes; a first line with no words (a '* * *' rule) is text."""
+    page = tmp_path / "rule.html"
+    page.write_text("<html><body><article><p>* * *</p><p>Parliament passed the budget on Wednesday after "
+                    "a long debate in Tehran.</p><p>Officials said the vote was close and the opposition "
+                    "walked out.</p></article></body></html>")
+    [article] = articles(read_file(page, NOW))
+    assert article.body.startswith("* * *\n\nParliament passed the budget")
