@@ -72,7 +72,8 @@ def file_signature(path: Path, mapping: FieldMapping = DEFAULT_MAPPING) -> str:
 def _read_for_index(source: SourceFile, mapping: FieldMapping) -> _ReadFile:
     """Runs in a worker process: read one file and sign each article for reprint detection."""
     items = read_file(source.path, name=source.name, mapping=mapping)
-    signatures = [signature(item.title, item.body) if isinstance(item, Article) else b"" for item in items]
+    signatures = [signature(item.title, item.body, item.published) if isinstance(item, Article) else b""
+                  for item in items]
     path = source.path.resolve()
     return _ReadFile(str(path), file_signature(path, mapping), items, signatures)
 
