@@ -463,9 +463,16 @@ def site(out, index_dir, query_options, queries_file, no_search) -> None:
         except (OSError, UnicodeDecodeError) as exc:
             raise DatelineError(f"{queries_file}: cannot read saved queries ({exc})") from None
         queries.update(parse_queries(lines, queries_file))
-    with _open_archive(index_dir) as archive, _progress(unit="page", desc="building") as progress:
+    with _open_archive(index_dir) as archive, _progress(unit="page", desc="building pages") as progress:
+        def shown(step: str, done: int, total: int) -> None:
+            if step == "search index":
+                progress.write("indexing the pages for search (Pagefind)…", file=sys.stderr)
+            else:
+                progress.total = total
+                progress.update(done - progress.n)
+
         report = build_site(archive, out, queries, search_index=not no_search,
-                            on_page=(lambda n: progress.update(1)) if progress is not None else None)
+                            on_progress=shown if progress is not None else None)
     click.echo(report.summary(), err=True)
     index_page = Path(out).resolve() / "index.html"
     click.echo(f"Open {index_page.as_uri()} to browse; for search run: dateline serve {out}", err=True)

@@ -397,6 +397,10 @@ class Archive:
     def generation(self) -> int:
         return self.view.generation
 
+    @property
+    def state(self) -> str:
+        return self.view.state
+
     @_reading
     def search(
         self,

@@ -257,6 +257,46 @@ def test_rebuild_rewrites_only_changed_pages_and_links_are_relative(tmp_path):
             assert href.startswith(("http://", "https://")) or not re.match(r"\w+:", href)
 
 
+def test_a_rebuild_with_nothing_changed_leaves_the_search_index_and_a_change_replaces_it_whole(tmp_path):
+    """No page changed: Pagefind does not run again. A change: a new bundle replaces the old one, so
+    no index file of the old build is left; pages of articles gone from the archive are removed."""
+    index, out = _small_site(tmp_path, [HOSTILE, PERSIAN])
+    run_cli("site", str(out), "--index", str(index), check=True)
+    bundle = out / "pagefind"
+    before = {p.relative_to(bundle): p.stat().st_mtime_ns for p in bundle.rglob("*") if p.is_file()}
+    assert any(p.parts[0] == "fragment" for p in before)
+    again = run_cli("site", str(out), "--index", str(index), check=True)
+    assert "0 pages written" in again.stderr and "search index unchanged (no page changed)" in again.stderr
+    assert {p.relative_to(bundle): p.stat().st_mtime_ns for p in bundle.rglob("*") if p.is_file()} == before
+
+    kept = tmp_path / "kept.jsonl"
+    kept.write_text(json.dumps(HOSTILE))
+    run_cli("index", str(kept), str(SEEDS), "--index", str(tmp_path / "smaller"), check=True)
+    third = run_cli("site", str(out), "--index", str(tmp_path / "smaller"), check=True)
+    assert "removed (no longer in the archive)" in third.stderr and "search index built" in third.stderr
+    after = {p.relative_to(bundle) for p in bundle.rglob("*") if p.is_file()}
+    fragments = {p for p in after if p.parts[0] == "fragment"}
+    entry = json.loads((bundle / "pagefind-entry.json").read_text())
+    assert len(fragments) == sum(language["page_count"] for language in entry["languages"].values())
+    assert any(p.name.startswith("fa_") for p in before) and not any(p.name.startswith("fa_") for p in after)
+    assert not any("بودجه" in p.read_text() for p in (out / "articles").iterdir()), "the removed article's page"
+    assert not (out / "pagefind.new").exists() and not (out / "pagefind.old").exists()
+
+
+def test_progress_knows_the_total_before_the_first_page(tmp_path):
+    from dateline.search.archive import Archive
+    from dateline.search.site import build_site
+
+    index, out = _small_site(tmp_path, [HOSTILE, PERSIAN])
+    steps: list[tuple[str, int, int]] = []
+    with Archive(index) as archive:
+        report = build_site(archive, out, {"Budget": "budget"}, on_progress=lambda *step: steps.append(step))
+    pages = [step for step in steps if step[0] == "pages"]
+    assert len({total for _, _, total in pages}) == 1, "one total, known from the start"
+    assert pages[-1][1] == pages[-1][2] == len(pages) == report.written - 1, "and the stylesheet"
+    assert steps[-1] == ("search index", 0, 1)
+
+
 def test_bad_saved_queries_fail_clearly(tmp_path, reuters_index):
     queries = tmp_path / "queries.txt"
     queries.write_text("# saved\nCocoa=cocoa\nbroken line\n")

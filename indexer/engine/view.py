@@ -58,6 +58,11 @@ class IndexView:
     def close(self) -> None:
         self._searcher.close()
 
+    @property
+    def state(self) -> str:
+        """Names this index as it is now: another commit, or another index, names another state."""
+        return f"{self.path.resolve()}|{self.generation}|{','.join(sorted(segment_ids(self.segments)))}"
+
     # -- statistics, as Whoosh's BM25F reads them ---------------------------------------------------
 
     def doc_count_all(self) -> int:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Iterator
-from typing import IO
 from dataclasses import dataclass
+from typing import IO, Protocol
 
 from markupsafe import Markup
 
@@ -39,10 +39,22 @@ ARTICLE_FACETS = tuple(f for f in FACET_FIELDS if f.pagefind)  # shown, linked a
 RESULT_META = ("agency", "dateline")  # with the date, what a search result shows of its article
 
 
+def pages_for(total: int) -> int:
+    """How many pages of PAGE_SIZE a listing of `total` takes (an empty one still has its page)."""
+    return max(1, -(-total // PAGE_SIZE))
+
+
 @dataclass(frozen=True)
 class SiteContext:
     archive: Archive
     queries: dict[str, str]
+
+
+class PageKind(Protocol):
+    def count(self, context: SiteContext) -> int:
+        """How many pages `pages` yields (for a progress bar's total)."""
+
+    def pages(self, context: SiteContext) -> Iterator[Page]: ...
 
 
 Link = Callable[[str, str], str | None]  # (facet, value) -> the path of its page, or None: no page
@@ -103,6 +115,9 @@ def timeline_svg(page: Page, months: FacetCounts, link: Link = browse_link,
 
 
 class HomePage:
+    def count(self, context: SiteContext) -> int:
+        return 1
+
     def pages(self, context: SiteContext) -> Iterator[Page]:
         archive = context.archive
         stats = archive.stats(facets=HOME_FACETS + ("month",), top=10)
@@ -128,17 +143,25 @@ class HomePage:
 class BrowsePages:
     """An index page per facet, and per value a paginated list, newest first."""
 
-    def pages(self, context: SiteContext) -> Iterator[Page]:
-        archive = context.archive
+    @staticmethod
+    def _facets(archive: Archive) -> Iterator[FacetCounts]:
         for name in BROWSE_FACETS:
             counts = archive.search(facets=[name], limit=1, facet_limit=None).facets[0]
-            if not counts.values:
-                continue
+            if counts.values:
+                yield counts
+
+    def count(self, context: SiteContext) -> int:
+        return sum(1 + sum(pages_for(v.count) for v in counts.values) for counts in self._facets(context.archive))
+
+    def pages(self, context: SiteContext) -> Iterator[Page]:
+        archive = context.archive
+        for counts in self._facets(archive):
+            name = counts.name
             index = Page(facet_index_path(name), "facet_index.html")
             index.data = {"title": counts.label, "facet": facet_view(index, counts)}
             yield index
             for value in counts.values:
-                pages = max(1, -(-value.count // PAGE_SIZE))
+                pages = pages_for(value.count)
                 for number, hits in enumerate(archive.browse(name, value.value, PAGE_SIZE), start=1):
                     page = Page(browse_path(name, value.value, number), "browse.html")
                     page.data = {
@@ -194,6 +217,9 @@ def article_facets(page: Page, article: Article) -> list[dict]:
 class ArticlePages:
     """One page per article at a permalink made from its id."""
 
+    def count(self, context: SiteContext) -> int:
+        return context.archive.search(limit=1).total
+
     def pages(self, context: SiteContext) -> Iterator[Page]:
         archive = context.archive
         for article, group in archive.iter_articles():
@@ -225,6 +251,14 @@ class QueryPages:
     page of the query narrowed to that value (its best PAGE_SIZE: pages of every narrowing of a
     query matching most of a large archive would outnumber the archive); the query's months beside
     the archive's; and the whole result set as CSV and JSON Lines beside the page."""
+
+    def count(self, context: SiteContext) -> int:
+        total = 0
+        for query in context.queries.values():
+            everything = self._counts(context.archive, query, {})
+            narrowed = sum(1 for f in everything.facets for v in f.values if v.count)
+            total += pages_for(everything.total) + narrowed + 2  # its result pages, narrowed pages, downloads
+        return total
 
     def pages(self, context: SiteContext) -> Iterator[Page]:
         archive = context.archive
@@ -260,7 +294,7 @@ class QueryPages:
                       archive_months: FacetCounts | None) -> Iterator[Page]:
         archive = context.archive
         filters = {facet: [value]} if facet and value else {}
-        pages = max(1, -(-results.total // PAGE_SIZE)) if facet is None else 1
+        pages = pages_for(results.total) if facet is None else 1
         months = next(f for f in results.facets if f.name == "month")
         hit_pages = archive.ranked(query, PAGE_SIZE, filters, limit=pages * PAGE_SIZE)
         for number in range(1, pages + 1):
@@ -284,8 +318,11 @@ class QueryPages:
 
 
 class SearchPage:
+    def count(self, context: SiteContext) -> int:
+        return 1
+
     def pages(self, context: SiteContext) -> Iterator[Page]:
         yield Page("search.html", "search.html", {"title": "Search"})
 
 
-PAGE_KINDS = [HomePage(), BrowsePages(), ArticlePages(), QueryPages(), SearchPage()]
+PAGE_KINDS: list[PageKind] = [HomePage(), BrowsePages(), ArticlePages(), QueryPages(), SearchPage()]

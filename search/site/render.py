@@ -126,6 +126,7 @@ class Renderer:
                                autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
         self.written = 0
         self.unchanged = 0
+        self.contents: dict[str, str] = {}  # every page of this build: its path and content digest
 
     def render(self, page: Page) -> None:
         if page.template is None:
@@ -137,6 +138,7 @@ class Renderer:
         self.write(page.path, self.env.get_template(page.template).render(context).encode("utf-8"))
 
     def write(self, path: str, content: bytes) -> None:
+        self.contents[path] = hashlib.sha256(content).hexdigest()
         target = self.out / path
         if target.exists() and target.read_bytes() == content:
             self.unchanged += 1
@@ -149,6 +151,7 @@ class Renderer:
 
     def write_streamed(self, path: str, writes: Callable[[IO[str]], object]) -> None:
         """A file of any size, written as it is made, beside the old one; kept only if its bytes differ."""
+        self.contents[path] = "streamed"  # not searchable: Pagefind does not depend on it
         target = self.out / path
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.name + ".tmp")
@@ -160,6 +163,22 @@ class Renderer:
             return
         tmp.replace(target)
         self.written += 1
+
+    def remove_stale(self, folders: tuple[str, ...]) -> int:
+        """Delete the pages and downloads of earlier builds that this one did not make (an article
+        gone from the index, a query no longer saved), in the site's own folders only."""
+        removed = 0
+        for folder in folders:
+            for path in sorted((self.out / folder).rglob("*")):
+                if path.is_file() and path.relative_to(self.out).as_posix() not in self.contents:
+                    path.unlink()
+                    removed += 1
+        return removed
+
+    def pages_digest(self) -> str:
+        """One digest of every HTML page's path and bytes: what a search index is built from."""
+        pages = sorted((path, digest) for path, digest in self.contents.items() if path.endswith(".html"))
+        return hashlib.sha256(repr(pages).encode()).hexdigest()
 
     def static(self, name: str) -> None:
         """Copy a static asset (the stylesheet) from the templates package."""
