@@ -114,6 +114,28 @@ def timeline_svg(page: Page, months: FacetCounts, link: Link = browse_link,
     return Markup("".join(parts))
 
 
+def page_numbers(number: int, pages: int, around: int = 2) -> list[int | None]:
+    """The page numbers a pager lists: the first, the last and those around the current one, with
+    None where numbers are left out (1 … 4 5 6 7 8 … 400)."""
+    shown = sorted({1, pages, *range(max(1, number - around), min(pages, number + around) + 1)})
+    listed: list[int | None] = []
+    for n in shown:
+        if listed and n - (listed[-1] or 0) > 1:
+            listed.append(None)
+        listed.append(n)
+    return listed
+
+
+def pager_view(page: Page, number: int, pages: int, path_of: Callable[[int], str],
+               labels: tuple[str, str]) -> dict:
+    """Previous and next links (named by `labels`) and numbered links to the pages around this one."""
+    return {"page": number, "pages": pages, "newer": labels[0], "older": labels[1],
+            "previous": page.href(path_of(number - 1)) if number > 1 else None,
+            "next": page.href(path_of(number + 1)) if number < pages else None,
+            "numbers": [{"label": n, "href": page.href(path_of(n)) if n and n != number else None,
+                         "current": n == number} for n in page_numbers(number, pages)]}
+
+
 class HomePage:
     def count(self, context: SiteContext) -> int:
         return 1
@@ -162,6 +184,10 @@ class BrowsePages:
             yield index
             for value in counts.values:
                 pages = pages_for(value.count)
+
+                def path_of(n: int, name: str = name, value: str = value.value) -> str:
+                    return browse_path(name, value, n)
+
                 for number, hits in enumerate(archive.browse(name, value.value, PAGE_SIZE), start=1):
                     page = Page(browse_path(name, value.value, number), "browse.html")
                     page.data = {
@@ -170,11 +196,7 @@ class BrowsePages:
                         "value_label": value.value, "total": value.count,
                         "hits": [hit_view(page, hit) for hit in hits],
                         "first_rank": (number - 1) * PAGE_SIZE + 1,
-                        "pager": {"page": number, "pages": pages, "newer": "← Newer", "older": "Older →",
-                                  "previous": page.href(browse_path(name, value.value, number - 1))
-                                  if number > 1 else None,
-                                  "next": page.href(browse_path(name, value.value, number + 1))
-                                  if number < pages else None},
+                        "pager": pager_view(page, number, pages, path_of, ("← Newer", "Older →")),
                     }
                     yield page
 
@@ -310,9 +332,8 @@ class QueryPages:
                 "chart": timeline_svg(page, months, link, archive_months) if archive_months else None,
                 "downloads": [{"format": fmt.upper(), "href": page.href(query_download_path(name, fmt))}
                               for fmt in ("csv", "jsonl")],
-                "pager": {"page": number, "pages": pages, "newer": "← Previous", "older": "Next →",
-                          "previous": page.href(query_path(name, number - 1, facet, value)) if number > 1 else None,
-                          "next": page.href(query_path(name, number + 1, facet, value)) if number < pages else None},
+                "pager": pager_view(page, number, pages, lambda n: query_path(name, n, facet, value),
+                                    ("← Previous", "Next →")),
             }
             yield page
 
