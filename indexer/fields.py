@@ -106,7 +106,8 @@ FIELDS: tuple[Field, ...] = (
     Field("dateline", "facet", "Dateline", "Datelines", aliases=("city",), values=lambda a: _one(a.dateline),
           site=EVERYWHERE, option="Only articles with this dateline, e.g. TEHRAN."),
     Field("year", "facet", "Year", "Years", values=_year, facet_kind="dates", site=EVERYWHERE),
-    Field("month", "facet", "Month", "Months", values=_month, facet_kind="dates", site=frozenset({"browse"})),
+    Field("month", "facet", "Month", "Months", values=_month, facet_kind="dates",
+          site=frozenset({"browse", "pagefind"})),  # pagefind: the search page's date range
     Field("topic", "facets", "Topic", "Topics", aliases=("topics",), values=lambda a: a.topics,
           site=EVERYWHERE, option="Only this topic, e.g. cocoa."),
     Field("place", "facets", "Place", "Places", aliases=("places", "country"), values=lambda a: a.places,

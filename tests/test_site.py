@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
@@ -45,24 +46,116 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
 
 
+def searched(page, pattern: str = r"\d+ articles?") -> int:
+    """The count the search page reports once its search has run."""
+    status = page.locator("#status", has_text=re.compile(pattern))
+    status.wait_for(timeout=60000)
+    return int(re.search(r"(\d+) articles?", status.inner_text()).group(1))
+
+
 @pytest.mark.browser
 def test_pagefind_finds_an_article_that_is_only_a_headline(served, page):
     """1,501 Reuters articles have no body; their headline is what search must find."""
     page.goto(served + "search.html")
-    page.locator(".pagefind-ui__search-input").fill("northern telecom split")
-    title = page.locator(".pagefind-ui__result-title", has_text="NORTHERN TELECOM PROPOSES TWO-FOR-ONE STOCK SPLIT")
+    page.locator("#q").fill("northern telecom split")
+    title = page.locator("#results h3", has_text="NORTHERN TELECOM PROPOSES TWO-FOR-ONE STOCK SPLIT")
     title.first.wait_for(timeout=60000)
 
 
 @pytest.mark.browser
 def test_a_search_is_in_the_address_and_from_disk_says_why_it_cannot_run(served, reuters_site, page):
     page.goto(served + "search.html?q=volcker")
-    page.locator(".pagefind-ui__message", has_text=re.compile(r"\d+ results? for volcker")).wait_for(timeout=60000)
-    assert page.locator(".pagefind-ui__search-input").input_value() == "volcker"
-    page.locator(".pagefind-ui__search-input").fill("cocoa")
+    assert searched(page, "for “volcker”") == 122
+    assert page.locator("#q").input_value() == "volcker"
+    page.locator("#q").fill("cocoa")
     page.wait_for_function("() => location.search === '?q=cocoa'")
     page.goto((reuters_site / "search.html").as_uri())
-    assert "Search does not work from disk" in page.locator("[role=status]").inner_text(timeout=10000)
+    assert "Search does not work from disk" in page.locator("#status").inner_text(timeout=10000)
+
+
+@pytest.mark.browser
+def test_search_finds_what_the_command_line_finds(served, reuters_index, page):
+    """The same words, the same articles: headline and text, stemmed alike, a date range by month."""
+    def cli_total(*args: str) -> int:
+        result = run_cli("search", *args, "--index", str(reuters_index), "--format", "json", "--limit", "1")
+        return json.loads(result.stdout)["total"]
+
+    for words in ("cocoa", "volcker", "coffee brazil", "yen", "northern telecom split", "interest rates"):
+        page.goto(served + "search.html?" + urlencode({"q": words}))
+        assert searched(page, f"for “{words}”") == cli_total(words), words
+    page.goto(served + "search.html?q=cocoa&from=1987-03&to=1987-04")
+    assert searched(page, "for “cocoa”") == cli_total("cocoa", "--from", "1987-03-01", "--to", "1987-04-30") == 112
+
+
+@pytest.mark.browser
+def test_filters_sort_and_range_live_in_the_address_and_the_back_button_undoes_them(served, page):
+    page.goto(served + "search.html?q=cocoa")
+    everything = searched(page, "for “cocoa”")
+    page.locator("summary", has_text=re.compile(r"^Place")).click()
+    labels = page.locator("#filters details[open] li")
+    assert labels.filter(has_text=re.compile(r"\(\d+\)")).count() > 5, "values are listed with their counts"
+    assert labels.filter(has_text=re.compile(r"\(0\)")).count() == 0, "a value no result has is not listed"
+    counts = [int(n) for n in re.findall(r"\((\d+)\)", " ".join(labels.all_inner_texts()))]
+    assert counts == sorted(counts, reverse=True), "largest first"
+    page.locator("#filters label", has_text=re.compile(r"^brazil$")).click()
+    page.wait_for_function("() => new URL(location.href).searchParams.get('place') === 'brazil'")
+    narrowed = searched(page, r"^\d+ articles? for “cocoa”\.$")
+    assert 0 < narrowed < everything
+    first = page.locator("#results li").first.inner_text()
+    assert re.search(r"1987-\d\d-\d\d · Reuters · [A-Z]", first), "a result shows its date, agency and dateline"
+    chip = page.locator("#active .chip", has_text="Place: brazil")
+    assert chip.is_visible(), "an active filter shows while its list is closed"
+    page.locator("#filters summary", has_text=re.compile(r"^Place")).click()
+    assert chip.is_visible()
+
+    page.select_option("#sort", "newest")
+    page.wait_for_function("() => new URL(location.href).searchParams.get('sort') === 'newest'")
+    searched(page, "date order")
+    page.locator("#results li").nth(min(narrowed, 20) - 1).wait_for()
+    dates = re.findall(r"(1987-\d\d-\d\d) ·", page.locator("#results").inner_text())
+    assert dates and dates == sorted(dates, reverse=True), "newest first"
+    shot(page, "search")
+
+    page.go_back()  # the order undone
+    page.wait_for_function("() => !new URL(location.href).searchParams.has('sort')")
+    assert page.locator("#sort").input_value() == ""
+    page.go_back()  # the filter undone
+    page.wait_for_function("() => !new URL(location.href).searchParams.has('place')")
+    assert searched(page, r"^\d+ articles? for “cocoa”\.$") == everything
+    assert page.locator("#active .chip").count() == 0
+
+    page.goto(served + "search.html?q=cocoa&place=brazil")
+    assert searched(page, r"for “cocoa”\.$") == narrowed, "a shared address gives the same search"
+    page.locator("#active .chip", has_text="Place: brazil").click()
+    assert searched(page, r"^\d+ articles? for “cocoa”\.$") == everything
+
+
+@pytest.mark.browser
+def test_a_persian_query_on_a_mixed_site_finds_both_spellings(tmp_path, browser):
+    """English and Persian pages are indexed per language and searched together; Persian and Arabic
+    letters (ایران, ايران) are folded on both sides, as the command line folds them."""
+    arabic_letters = {**PERSIAN, "id": "fa2", "title": "سفر وزير به ايران",
+                      "body": "تهران - وزير خارجه روز پنجشنبه به ايران سفر کرد و با مقامات ايراني ديدار کرد."}
+    persian = {**PERSIAN, "title": "تصویب بودجه در مجلس ایران"}
+    index, out = _small_site(tmp_path, [HOSTILE, persian, arabic_letters])
+    run_cli("site", str(out), "--index", str(index), check=True)
+    cli = json.loads(run_cli("search", "ایران", "--index", str(index), "--format", "json").stdout)["total"]
+    assert cli == 2
+    process = subprocess.Popen([sys.executable, "-m", "dateline", "serve", str(out), "--port", "0"],
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        url = re.search(r"http://127\.0\.0\.1:\d+/", process.stderr.readline()).group()
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        for spelling in ("ایران", "ايران"):
+            page.goto(url + "search.html?" + urlencode({"q": spelling}))
+            assert searched(page, f"for “{spelling}”") == cli, spelling
+        assert page.locator("#results li[lang=fa]").count() == 2
+        page.goto(url + "search.html?q=budget")
+        assert searched(page, "for “budget”") >= 1, "the English index is searched too"
+        page.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @pytest.mark.browser
@@ -144,43 +237,6 @@ def test_saved_query_pages_page_through_every_result_narrow_and_download(reuters
 
 
 @pytest.mark.browser
-def test_pagefind_search_with_a_filter(served, page):
-    page.goto(served + "search.html")
-    page.locator(".pagefind-ui__search-input").fill("cocoa")
-    message = page.locator(".pagefind-ui__message")
-    message.filter(has_text=re.compile(r"\d+ results? for cocoa")).wait_for(timeout=60000)
-    unfiltered = int(re.search(r"(\d+) result", message.inner_text()).group(1))
-    assert unfiltered > 50
-    # Pagefind loads its filter index after the first results: slow on two busy cores, and a search
-    # typed again makes it look again
-    place = page.locator(".pagefind-ui__filter-name", has_text="place")
-    for attempt in range(4):
-        try:
-            place.wait_for(timeout=30000)
-            break
-        except Exception:
-            if attempt == 3:
-                raise
-            page.locator(".pagefind-ui__search-input").fill("cocoa ")
-            page.locator(".pagefind-ui__search-input").fill("cocoa")
-    place.click()
-    page.locator("label", has_text=re.compile(r"^brazil")).first.wait_for()
-    labels = page.locator(".pagefind-ui__filter-panel label")
-    assert labels.filter(has_text=re.compile(r"\(\d+\)")).count() > 0, "values are listed with their counts"
-    assert labels.filter(has_text=re.compile(r"\(0\)")).count() == 0, "a value no result has is not listed"
-    first_result = page.locator(".pagefind-ui__result").first.inner_text()
-    assert "Agency: Reuters" in first_result and re.search(r"Published: 1987-\d\d-\d\d", first_result)
-    page.locator("label", has_text=re.compile(r"^brazil")).first.click()
-    page.wait_for_function(
-        "n => { const m = document.querySelector('.pagefind-ui__message');"
-        " const k = m && m.textContent.match(/(\\d+) result/); return k && Number(k[1]) < n; }", arg=unfiltered)
-    filtered = int(re.search(r"(\d+) result", message.inner_text()).group(1))
-    assert 0 < filtered < unfiltered
-    page.locator(".pagefind-ui__result-title").first.wait_for()
-    shot(page, "search")
-
-
-@pytest.mark.browser
 @pytest.mark.parametrize("name", ["home", "facet", "article", "search", "query"])
 def test_no_serious_accessibility_violations(reuters_site, served, page, name):
     assert AXE.exists(), "axe-core is installed by `make test` (npm ci --prefix tests)"
@@ -190,7 +246,8 @@ def test_no_serious_accessibility_violations(reuters_site, served, page, name):
         paths[name] = next((reuters_site / "articles").iterdir()).relative_to(reuters_site).as_posix()
     page.goto(served + paths[name])
     if name == "search":
-        page.locator(".pagefind-ui__search-input").wait_for()
+        page.goto(served + "search.html?q=cocoa")
+        searched(page)
     page.add_script_tag(path=str(AXE))
     violations = page.evaluate("axe.run().then(r => r.violations.map(v => ({id: v.id, impact: v.impact})))")
     serious = [v for v in violations if v["impact"] in ("serious", "critical")]
@@ -293,7 +350,7 @@ def test_progress_knows_the_total_before_the_first_page(tmp_path):
         report = build_site(archive, out, {"Budget": "budget"}, on_progress=lambda *step: steps.append(step))
     pages = [step for step in steps if step[0] == "pages"]
     assert len({total for _, _, total in pages}) == 1, "one total, known from the start"
-    assert pages[-1][1] == pages[-1][2] == len(pages) == report.written - 1, "and the stylesheet"
+    assert pages[-1][1] == pages[-1][2] == len(pages) == report.written - 2, "and stylesheet and script"
     assert steps[-1] == ("search index", 0, 1)
 
 

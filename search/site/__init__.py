@@ -43,7 +43,7 @@ def build_stamp(archive: Archive, queries: Mapping[str, str], search_index: bool
     made_by = hashlib.sha256()
     for package in _MAKERS:
         for path in sorted(Path(str(files(package))).rglob("*")):
-            if path.suffix in {".py", ".html", ".css"}:
+            if path.suffix in {".py", ".html", ".css", ".js"}:
                 made_by.update(path.name.encode() + b"\0" + path.read_bytes())
     return json.dumps([archive.state, sorted(queries.items()), search_index, made_by.hexdigest()])
 
@@ -101,6 +101,7 @@ def build_site(archive: Archive, out: str | Path, queries: Mapping[str, str] | N
     build.unlink(missing_ok=True)  # a build that stops halfway is not taken for a finished one
     renderer = Renderer(out, NAV)
     renderer.static("style.css")
+    renderer.static("search.js")
     context = SiteContext(archive, dict(queries or {}))
     total = sum(kind.count(context) for kind in PAGE_KINDS) if on_progress else 0
     done = 0

@@ -6,6 +6,7 @@ A new kind of page is one class here (or in its own module) plus one line in PAG
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Protocol
@@ -15,6 +16,7 @@ from markupsafe import Markup
 from dateline.corpus.licenses import NAMES as LICENSE_NAMES
 from dateline.corpus.article import Article
 from dateline.corpus.licenses import license_url
+from dateline.corpus.script import ARABIC_SCRIPT, fold_arabic_script
 from dateline.indexer.fields import FACET_FIELDS, UNKNOWN
 from dateline.search.archive import Archive, Hit, SearchResults
 from dateline.search.facets import FacetCounts, periods_between
@@ -201,6 +203,17 @@ class BrowsePages:
                     yield page
 
 
+def folded_text(article: Article) -> str | None:
+    """The headline and text with Arabic-script spellings folded as the indexer folds them, for
+    Pagefind to index beside the text as written (the search page folds the query the same way);
+    None when folding changes nothing."""
+    written = "\n".join([article.title, *article.paragraphs])
+    if not ARABIC_SCRIPT.search(written):
+        return None
+    folded = fold_arabic_script(written)
+    return folded if folded != written else None
+
+
 def attribution(article: Article) -> dict:
     """What a republisher owes: for Creative Commons, title, author, source, license and changes made."""
     spdx = article.license
@@ -255,6 +268,8 @@ class ArticlePages:
                 "a": {**data, "published_label": data["published"].replace("T", " ") if article.published
                       else "unknown (the source gives no date)"},
                 "url_href": link_url(article.url),
+                "sort_date": article.published.date().isoformat() if article.published else None,
+                "folded": folded_text(article),
                 "paragraphs": article.paragraphs,
                 "facets": article_facets(page, article),
                 "attribution": attribution(article),
@@ -343,7 +358,11 @@ class SearchPage:
         return 1
 
     def pages(self, context: SiteContext) -> Iterator[Page]:
-        yield Page("search.html", "search.html", {"title": "Search"})
+        months = context.archive.search(facets=["month"], limit=1, facet_limit=None).facets[0]
+        filters = [[f.name, f.label] for f in ARTICLE_FACETS]
+        yield Page("search.html", "search.html", {
+            "title": "Search", "months": [v.value for v in months.values if not v.unknown],
+            "filters_json": json.dumps(filters, ensure_ascii=False)})
 
 
 PAGE_KINDS: list[PageKind] = [HomePage(), BrowsePages(), ArticlePages(), QueryPages(), SearchPage()]

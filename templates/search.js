@@ -1,0 +1,200 @@
+// The site's search: Pagefind's JS API over every language index the site holds, with filters,
+// a date range and date order, all of it kept in the address so a search can be shared and the
+// back button undoes a step. Written for Dateline's article pages (data-pagefind-* attributes).
+
+(() => {
+const form = document.getElementById("search-form");
+const bundle = new URL(`${form.dataset.root}pagefind/`, location.href).href;
+const FILTERS = JSON.parse(form.dataset.filters);  // [[name, label], ...], in the registry's order
+const PAGE = 20;  // results shown at a time
+const $ = (id) => document.getElementById(id);
+const [input, order, from, to] = ["q", "sort", "from", "to"].map($);
+const status = $("status"), results = $("results"), more = $("more"), pane = $("filters"), active = $("active");
+
+// The same folding as the indexer's (corpus/script.py), so Persian and Arabic spellings meet.
+const FOLD = { "\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9", "\u0623": "\u0627", "\u0625": "\u0627",
+               "\u0622": "\u0627", "\u0671": "\u0627", "\u0629": "\u0647", "\u0640": "", "\u200c": "", "\u200d": "" };
+const MARKS = /[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]/g;
+const fold = (text) => text.normalize("NFKC").replace(MARKS, "").replace(/[\u064a\u0649\u0643\u0623\u0625\u0622\u0671\u0629\u0640\u200c\u200d]/g, (c) => FOLD[c]);
+
+let pagefind = null, selected = {}, shown = [], searchNumber = 0;
+
+function state() {
+  const url = new URL(location.href);
+  const chosen = {};
+  for (const [name] of FILTERS) {
+    const values = url.searchParams.getAll(name);
+    if (values.length) chosen[name] = values;
+  }
+  return { q: url.searchParams.get("q") || "", sort: url.searchParams.get("sort") || "",
+           from: url.searchParams.get("from") || "", to: url.searchParams.get("to") || "", chosen };
+}
+
+function remember(push) {
+  const url = new URL(location.href);
+  url.search = "";
+  for (const [key, element] of [["q", input], ["sort", order], ["from", from], ["to", to]]) {
+    if (element.value) url.searchParams.set(key, element.value);
+  }
+  for (const [name, values] of Object.entries(selected)) values.forEach((v) => url.searchParams.append(name, v));
+  if (url.href !== location.href) history[push ? "pushState" : "replaceState"](null, "", url);
+}
+
+function restore() {
+  const s = state();
+  input.value = s.q; order.value = s.sort; from.value = s.from; to.value = s.to;
+  selected = s.chosen;
+}
+
+function months() {
+  // the date range as the months it spans (the month filter of every dated article page)
+  const all = [...from.options].map((o) => o.value).filter(Boolean);
+  const first = from.value ? all.indexOf(from.value) : 0, last = to.value ? all.indexOf(to.value) : all.length - 1;
+  return from.value || to.value ? all.slice(Math.min(first, last), Math.max(first, last) + 1) : null;
+}
+
+function text(tag, content, attributes = {}) {
+  const element = document.createElement(tag);
+  if (content !== undefined) element.textContent = content;
+  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, value);
+  return element;
+}
+
+function excerpt(html) {
+  // Pagefind's excerpt, keeping only its text and <mark>: nothing from a page can become markup here
+  const paragraph = text("p", undefined, { class: "excerpt" });
+  const parsed = new DOMParser().parseFromString(`<body>${html}</body>`, "text/html").body;
+  for (const node of parsed.childNodes) {
+    paragraph.append(node.nodeName === "MARK" ? text("mark", node.textContent) : document.createTextNode(node.textContent));
+  }
+  return paragraph;
+}
+
+async function showMore() {
+  const batch = shown.splice(0, PAGE);
+  const number = searchNumber;
+  for (const data of await Promise.all(batch.map((r) => r.data()))) {
+    if (number !== searchNumber) return;  // a newer search has started
+    const item = text("li", undefined, { lang: data.meta.lang || "", dir: "auto" });
+    const heading = text("h3");
+    heading.append(text("a", data.meta.title || data.url, { href: data.url }));
+    const published = data.meta.published || "";
+    const date = /^\d{4}-\d\d-\d\d/.test(published) ? published.slice(0, 10) : "date unknown";
+    const meta = [date, data.meta.agency, data.meta.dateline].filter((v) => v && v !== "unknown").join(" · ");
+    item.append(heading, text("p", meta, { class: "meta", lang: "en", dir: "ltr" }), excerpt(data.excerpt));
+    results.append(item);
+  }
+  more.hidden = shown.length === 0;
+}
+
+function filterPane(counts) {
+  pane.replaceChildren();
+  for (const [name, label] of FILTERS) {
+    if (name === "month") continue;  // the date range above
+    const values = Object.entries(counts[name] || {}).filter(([value, n]) => n > 0 || (selected[name] || []).includes(value));
+    if (!values.length) continue;
+    values.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    const box = text("details", undefined, { class: "facet" });
+    if (selected[name]) box.open = true;
+    box.append(text("summary", `${label} (${values.length})`));
+    const list = text("ul");
+    for (const [value, n] of values) {
+      const id = `f-${name}-${list.children.length}`;
+      const check = text("input", undefined, { type: "checkbox", id, name, value });
+      check.checked = (selected[name] || []).includes(value);
+      const row = text("li");
+      row.append(check, " ", text("label", value, { for: id, dir: "auto" }), " ", text("span", `(${n})`, { class: "count" }));
+      list.append(row);
+    }
+    box.append(list);
+    pane.append(box);
+  }
+}
+
+function activeFilters() {
+  active.replaceChildren();
+  const labels = Object.fromEntries(FILTERS);
+  const chips = Object.entries(selected).flatMap(([name, values]) => values.map((value) => [name, value]));
+  if (from.value || to.value) chips.unshift(["range", `${from.value || "…"} to ${to.value || "…"}`]);
+  for (const [name, value] of chips) {
+    const chip = text("button", undefined, { type: "button", class: "chip", "aria-label": `Remove filter ${labels[name] || "Published"}: ${value}` });
+    chip.append(text("span", `${labels[name] || "Published"}: `), text("bdi", value), " ×");
+    chip.addEventListener("click", () => {
+      if (name === "range") { from.value = ""; to.value = ""; }
+      else { selected[name] = selected[name].filter((v) => v !== value); if (!selected[name].length) delete selected[name]; }
+      run(true);
+    });
+    active.append(chip);
+  }
+}
+
+async function run(push) {
+  remember(push);
+  activeFilters();
+  const number = ++searchNumber;
+  const term = input.value.trim();
+  const filters = Object.fromEntries(Object.entries(selected).map(([name, values]) => [name, { any: values }]));
+  const range = months();
+  if (range) filters.month = { any: range };
+  if (!term && !Object.keys(filters).length) {
+    results.replaceChildren(); more.hidden = true; pane.replaceChildren();
+    status.textContent = "Type words to search, or choose a date range.";
+    return;
+  }
+  status.textContent = "Searching…";
+  const sort = order.value ? { date: order.value === "newest" ? "desc" : "asc" } : undefined;
+  const search = await pagefind.search(term ? fold(term) : null, { filters, sort });
+  if (number !== searchNumber) return;
+  const count = search.results.length;
+  const what = term ? ` for “${term}”` : "";
+  status.textContent = `${count} ${count === 1 ? "article" : "articles"}${what}` +
+    (sort ? " (date order: articles without a date are not listed)" : "") + ".";
+  results.replaceChildren();
+  shown = [...search.results];
+  filterPane(search.filters);
+  await showMore();
+}
+
+async function load() {
+  pagefind = await import(`${bundle}pagefind.js`);
+  await pagefind.options({ excerptLength: 30 });
+  const entry = await (await fetch(`${bundle}pagefind-entry.json`)).json();
+  const own = document.documentElement.lang;
+  for (const language of Object.keys(entry.languages)) {
+    if (language !== own) await pagefind.mergeIndex(bundle, { language });
+  }
+  await pagefind.filters();  // loads the filter index, without which results carry no filter counts
+}
+
+function start() {
+  if (location.protocol === "file:") {  // browsers refuse Pagefind's index files from disk
+    status.textContent = "Search does not work from disk: serve the site (dateline serve SITE) and open it " +
+      "at http://127.0.0.1:8000/search.html.";
+    form.hidden = true;
+    return;
+  }
+  const ready = load().then(() => true, (error) => {
+    console.error(error);
+    status.textContent = "The search index is missing or unreadable: build the site again without --no-search.";
+    return false;
+  });
+  const search = async (push) => { if (await ready) await run(push); };
+  restore();
+  let typing;
+  input.addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(() => search(false), 250); });
+  form.addEventListener("submit", (event) => { event.preventDefault(); search(true); });
+  for (const element of [order, from, to]) element.addEventListener("change", () => search(true));
+  pane.addEventListener("change", (event) => {
+    const { name, value, checked } = event.target;
+    const values = new Set(selected[name] || []);
+    checked ? values.add(value) : values.delete(value);
+    if (values.size) selected[name] = [...values]; else delete selected[name];
+    search(true);
+  });
+  more.addEventListener("click", showMore);
+  window.addEventListener("popstate", () => { restore(); search(false); });
+  search(false);
+}
+
+start();
+})();
