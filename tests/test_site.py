@@ -367,7 +367,8 @@ def test_bad_saved_queries_fail_clearly(tmp_path, reuters_index):
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [390, 1280])
 def test_right_to_left_pages_fit_the_window(tmp_path, browser, width):
-    index, out = _small_site(tmp_path, [{**PERSIAN, "abstract": "نمایندگان مجلس بودجه سال آینده را تصویب کردند."}])
+    index, out = _small_site(tmp_path, [{**PERSIAN, "abstract": "نمایندگان مجلس بودجه سال آینده را تصویب کردند.",
+                                         "dateline": "تهران"}])
     run_cli("site", str(out), "--index", str(index), "--no-search", check=True)
     persian = next(p for p in (out / "articles").iterdir() if "بودجه" in p.read_text())
     context = browser.new_context(viewport={"width": width, "height": 900})
@@ -376,6 +377,12 @@ def test_right_to_left_pages_fit_the_window(tmp_path, browser, width):
     assert page.evaluate("document.documentElement.scrollWidth") == width, "the skip link widened RTL pages"
     assert page.locator("p.standfirst").inner_text().startswith("نمایندگان"), "the lead is shown"
     shot(page, f"persian-{width}")
+    listing = next(p for p in (out / "browse" / "dateline").glob("*/index.html") if "<h1><bdi>تهران" in p.read_text())
+    page.goto(listing.as_uri())
+    assert page.evaluate("document.documentElement.scrollWidth") == width
+    assert page.locator("h1 bdi").inner_text() == "تهران", "a right-to-left value is isolated in English text"
+    page.goto((out / "browse" / "dateline" / "index.html").as_uri())
+    assert page.locator("ul.columns li bdi", has_text="تهران").count() == 1
     context.close()
 
 
