@@ -273,6 +273,13 @@ class Archive:
     def _days(self) -> np.ndarray:
         return self._merge("days", lambda segment: segment.days(), np.int32)
 
+    @_reading
+    def day_counts(self) -> dict[int, int]:
+        """Articles per calendar day (YYYYMMDD, in the source's own time); the undated left out."""
+        days = self._days()[self._live()]
+        values, counts = np.unique(days[days > 0], return_counts=True)
+        return dict(zip(values.tolist(), counts.tolist(), strict=True))
+
     def _selection(self, query: str, filters: dict[str, list[str]], date_from: str | None,
                    date_to: str | None, scored: bool) -> Selection:
         """The query's plan, its matches within the dates and their scores, and each filter's mask

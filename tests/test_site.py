@@ -158,6 +158,22 @@ def test_a_persian_query_on_a_mixed_site_finds_both_spellings(tmp_path, browser)
         process.wait(timeout=10)
 
 
+def test_months_open_their_days_and_a_day_lists_its_articles(reuters_site, reuters_index):
+    month = (reuters_site / "browse" / "month" / "1987-03" / "index.html").read_text()
+    assert 'href="../../day/1987-03/index.html">By day</a>' in month
+    days = (reuters_site / "browse" / "day" / "1987-03" / "index.html").read_text()
+    counted = {day: int(n) for day, n in re.findall(r'>(1987-03-\d\d)</a> <span class="count">(\d+)', days)}
+    march = json.loads(run_cli("search", "--from", "1987-03-01", "--to", "1987-03-31", "--index", str(reuters_index),
+                               "--format", "json", "--limit", "1").stdout)["total"]
+    assert sum(counted.values()) == march and len(counted) > 20
+    busiest = max(counted, key=counted.get)
+    first = (reuters_site / "browse" / "day" / busiest / "index.html").read_text()
+    assert f"{counted[busiest]} articles, newest first." in first
+    assert f'Page 1 of {-(-counted[busiest] // 50)}' in first, "a busy day is paged"
+    dates = re.findall(r'<p class="meta">(1987-\d\d-\d\d) ·', first)
+    assert set(dates) == {busiest} and len(dates) == 50
+
+
 @pytest.mark.browser
 def test_click_from_home_to_facet_to_article_and_back(reuters_site, page):
     page.goto((reuters_site / "index.html").as_uri())

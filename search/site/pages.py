@@ -26,6 +26,7 @@ from dateline.search.site.render import (
     Page,
     article_path,
     browse_path,
+    day_path,
     direction,
     facet_index_path,
     hit_view,
@@ -199,6 +200,8 @@ class BrowsePages:
                         "hits": [hit_view(page, hit) for hit in hits],
                         "first_rank": (number - 1) * PAGE_SIZE + 1,
                         "pager": pager_view(page, number, pages, path_of, ("← Newer", "Older →")),
+                        "by_day": page.href(day_path(value.value)) if name == "month" and not value.unknown
+                        else None,
                     }
                     yield page
 
@@ -212,6 +215,48 @@ def folded_text(article: Article) -> str | None:
         return None
     folded = fold_arabic_script(written)
     return folded if folded != written else None
+
+
+class DayPages:
+    """Per month, its days with their counts; per day, its articles, newest first, paged."""
+
+    @staticmethod
+    def _months(archive: Archive) -> dict[str, dict[str, int]]:
+        months: dict[str, dict[str, int]] = {}
+        for day, count in sorted(archive.day_counts().items()):
+            iso = f"{day // 10_000:04d}-{day // 100 % 100:02d}-{day % 100:02d}"
+            months.setdefault(iso[:7], {})[iso] = count
+        return months
+
+    def count(self, context: SiteContext) -> int:
+        months = self._months(context.archive)
+        return len(months) + sum(pages_for(n) for days in months.values() for n in days.values())
+
+    def pages(self, context: SiteContext) -> Iterator[Page]:
+        archive = context.archive
+        for month, days in self._months(archive).items():
+            index = Page(day_path(month), "days.html")
+            index.data = {"title": f"Days of {month}", "month": month,
+                          "month_href": index.href(browse_path("month", month)),
+                          "days": [{"label": day, "count": n, "href": index.href(day_path(day))}
+                                   for day, n in days.items()]}
+            yield index
+            for day, total in days.items():
+                pages = pages_for(total)
+
+                def path_of(n: int, day: str = day) -> str:
+                    return day_path(day, n)
+
+                for number in range(1, pages + 1):
+                    hits = archive.search(date_from=day, date_to=day, sort="newest", page=number,
+                                          limit=PAGE_SIZE).hits
+                    page = Page(day_path(day, number), "browse.html")
+                    page.data = {"title": day, "facet_label": f"Days of {month}",
+                                 "facet_href": page.href(day_path(month)), "value_label": day, "total": total,
+                                 "hits": [hit_view(page, hit) for hit in hits],
+                                 "first_rank": (number - 1) * PAGE_SIZE + 1,
+                                 "pager": pager_view(page, number, pages, path_of, ("← Newer", "Older →"))}
+                    yield page
 
 
 def attribution(article: Article) -> dict:
@@ -365,4 +410,4 @@ class SearchPage:
             "filters_json": json.dumps(filters, ensure_ascii=False)})
 
 
-PAGE_KINDS: list[PageKind] = [HomePage(), BrowsePages(), ArticlePages(), QueryPages(), SearchPage()]
+PAGE_KINDS: list[PageKind] = [HomePage(), BrowsePages(), DayPages(), ArticlePages(), QueryPages(), SearchPage()]

@@ -53,6 +53,11 @@ def browse_path(facet: str, value: str, page: int = 1) -> str:
     return f"browse/{facet}/{slug(value)}/{name}"
 
 
+def day_path(day: str, page: int = 1) -> str:
+    """A day's articles (day YYYY-MM-DD), or with a month (YYYY-MM) the list of its days."""
+    return f"browse/day/{day}/index.html" if page == 1 else f"browse/day/{day}/page-{page}.html"
+
+
 def query_path(name: str, page: int = 1, facet: str | None = None, value: str | None = None) -> str:
     """A saved query's page of results, narrowed to one facet value when given."""
     folder = f"queries/{slug(name)}" + (f"/{facet}/{slug(value or '')}" if facet else "")
