@@ -102,7 +102,7 @@ def timeline_svg(page: Page, months: FacetCounts, link: Link = browse_link,
              f'aria-label="Articles per month, {html.escape(axis[0])} to {html.escape(axis[-1])}">']
     for n, month in enumerate(axis):
         count = counts.get(month, 0)
-        h = (height - 10) * count / top
+        h = max((height - 10) * count / top, 3.0) if count else 0.0  # a small month stays visible
         x = 30 + n * bar
         label = f"{month}: {count}" + (f" of {totals[month]} ({count / totals[month]:.1%})"
                                        if totals.get(month) else "")
