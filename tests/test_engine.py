@@ -127,6 +127,21 @@ def test_posting_blocks_are_whooshs_postings_with_and_without_deletions(updated_
                 assert live == expected
 
 
+def test_facets_read_from_columns_are_those_read_from_postings(updated_index):
+    """A reprint group (about one value a document) is read from its column, few-valued facets from
+    their posting lists; both give every live document's value (deletions are a mask applied after)."""
+    with Archive(updated_index) as archive:
+        for segment in archive.view.segments:
+            for field in ("reprint", "agency", "dateline"):
+                terms = [t.decode() for t in segment._leaf.lexicon(field)]
+                by_column = segment._facet_from_column(field)
+                by_postings = segment._facet_from_postings(field, terms)
+                pairs = [{(int(d), str(part["values"][o])) for d, o in zip(part["docs"], part["ordinals"], strict=True)
+                          if segment.live[d]} for part in (by_column, by_postings)]
+                assert pairs[0] == pairs[1] and pairs[0], field
+        assert len(archive.fieldmap("reprint").values) > 2000, "the reprint facet took the column path"
+
+
 def test_a_proximity_query_says_it_falls_back(archive, reuters_index):
     """Whoosh answers what the plan does not cover, exactly, and --explain names it."""
     query = '"cocoa prices"~5'

@@ -170,17 +170,33 @@ class Segment:
 
     def facet(self, field: str) -> FacetPart:
         def build() -> Arrays:
-            values, docs, ordinals = [], [], []
-            for number, term in enumerate(self._leaf.lexicon(field)):
-                ids = np.fromiter(_unfiltered(self._leaf.postings(field, term)).all_ids(), dtype=np.int32)
-                values.append(term.decode("utf-8"))
-                docs.append(ids)
-                ordinals.append(np.full(len(ids), number, dtype=np.int32))
-            empty = np.zeros(0, dtype=np.int32)
-            return {"values": np.array(values, dtype=str), "docs": np.concatenate(docs) if docs else empty,
-                    "ordinals": np.concatenate(ordinals) if ordinals else empty}
+            terms = [term.decode("utf-8") for term in self._leaf.lexicon(field)]
+            if self._leaf.has_column(field) and len(terms) > self.size // 4:
+                return self._facet_from_column(field)
+            return self._facet_from_postings(field, terms)
         arrays = self._cached(f"facet-{field}", build)
         return FacetPart(arrays["values"], arrays["docs"], arrays["ordinals"])
+
+    def _facet_from_postings(self, field: str, terms: list[str]) -> Arrays:
+        """A facet of few values (agency, year, place) read one posting list a value."""
+        docs, ordinals = [], []
+        for number, term in enumerate(terms):
+            ids = np.fromiter(_unfiltered(self._leaf.postings(field, term.encode("utf-8"))).all_ids(),
+                              dtype=np.int32)
+            docs.append(ids)
+            ordinals.append(np.full(len(ids), number, dtype=np.int32))
+        empty = np.zeros(0, dtype=np.int32)
+        return {"values": np.array(terms, dtype=str), "docs": np.concatenate(docs) if docs else empty,
+                "ordinals": np.concatenate(ordinals) if ordinals else empty}
+
+    def _facet_from_column(self, field: str) -> Arrays:
+        """A single-valued field of about one value a document (a reprint group) read from its column,
+        one lookup a document, rather than one posting list a value."""
+        column = self._leaf.column_reader(field, translate=True)
+        each = np.array([column[d] or "" for d in range(self.size)], dtype=str)
+        docs = np.flatnonzero(each != "").astype(np.int32)
+        values, ordinals = np.unique(each[docs], return_inverse=True)
+        return {"values": values, "docs": docs, "ordinals": ordinals.astype(np.int32)}
 
     def whoosh_matches(self, query: Any, searcher: Any, scored: bool) -> tuple[np.ndarray, np.ndarray]:
         """Documents (numbered in this segment) and scores of a Whoosh query, by Whoosh's own
