@@ -1,6 +1,8 @@
 """Text analysis for a multilingual news archive.
 
-English words are stemmed; Arabic-script words (Persian, Arabic) are normalised so either spelling
+English words are stemmed with Snowball's English stemmer (Porter2); an index built before keeps
+Porter's original stemmer, which its stored schema names, so it is queried as it was built.
+Arabic-script words (Persian, Arabic) are normalised so either spelling
 finds both: Arabic and Persian yeh and kaf unified, alef forms folded, diacritics, tatweel and the
 zero-width (non-)joiner dropped. Other scripts are tokenised on Unicode word boundaries.
 """
@@ -29,7 +31,8 @@ class ArabicScriptFilter(Filter):
 
 
 class LatinStemFilter(StemFilter):
-    """English stemming for Latin-script words only; Arabic-script words pass unchanged."""
+    """English stemming for Latin-script words only; Arabic-script words pass unchanged. (Indexes
+    built before Snowball stored this filter with Porter's stem function and no `lang`.)"""
 
     def __call__(self, tokens):
         stem = self._stem  # the cached stemmer StemFilter sets up
@@ -45,5 +48,5 @@ def news_analyzer():
         | LowercaseFilter()
         | ArabicScriptFilter()
         | StopFilter(minsize=1)
-        | LatinStemFilter(cachesize=100_000)
+        | LatinStemFilter(lang="en", cachesize=100_000)
     )
