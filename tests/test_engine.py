@@ -126,6 +126,31 @@ def test_posting_blocks_are_whooshs_postings_with_and_without_deletions(updated_
                 assert live == expected
 
 
+def test_an_index_built_with_porter_stems_is_queried_with_them(tmp_path, monkeypatch):
+    """Whoosh keeps the analyzer in the index's schema: an index built before Snowball goes on
+    stemming queries (and new articles) with Porter, where "generous" and "generalization" are one
+    stem (gener); a new index stems them apart."""
+    from whoosh.analysis import LowercaseFilter, RegexTokenizer, StopFilter
+
+    from dateline.indexer.engine import analysis, schema
+
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(json.dumps({"id": "g1", "title": "Donors", "body": "A generous gift was made."}))
+
+    def porter() -> object:
+        return (RegexTokenizer(analysis.WORD) | LowercaseFilter() | analysis.ArabicScriptFilter()
+                | StopFilter(minsize=1) | analysis.LatinStemFilter(cachesize=100_000))
+
+    monkeypatch.setattr(schema, "news_analyzer", porter)
+    index_sources([corpus], tmp_path / "porter", workers=1)
+    monkeypatch.undo()
+    index_sources([corpus], tmp_path / "snowball", workers=1)
+    with Archive(tmp_path / "porter") as built_before, Archive(tmp_path / "snowball") as built_now:
+        assert built_before.search("generalization").total == 1
+        assert built_now.search("generalization").total == 0
+        assert built_before.search("generous").total == built_now.search("generous").total == 1
+
+
 def test_facets_read_from_columns_are_those_read_from_postings(updated_index):
     """A reprint group (about one value a document) is read from its column, few-valued facets from
     their posting lists; both give every live document's value (deletions are a mask applied after)."""
