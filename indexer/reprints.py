@@ -19,6 +19,7 @@ import numpy as np
 from datasketch import MinHash
 
 from dateline.corpus.article import aware
+from dateline.corpus.script import ascii_digits
 
 NUM_PERM = 64
 SHINGLE = 5
@@ -56,9 +57,10 @@ def tickers(text: str) -> frozenset[str]:
 
 
 def numbers(text: str) -> frozenset[str]:
-    """The numbers a text states, written one way: 2,000 is 2000, "six" (as wire style spells
-    small numbers) is 6; tickers are not numbers."""
-    text = _NUMBER_WORD.sub(lambda match: _NUMBER_WORDS[match.group().lower()], _TICKER.sub(" ", text))
+    """The numbers a text states, written one way: 2,000 is 2000, ۱۲ is 12, "six" (as wire style
+    spells small numbers) is 6; tickers are not numbers."""
+    text = _TICKER.sub(" ", ascii_digits(text))
+    text = _NUMBER_WORD.sub(lambda match: _NUMBER_WORDS[match.group().lower()], text)
     return frozenset(number.replace(",", "") for number in _NUMBER.findall(text))
 
 

@@ -236,6 +236,13 @@ def test_near_duplicates_with_different_facts_are_different_stories():
     assert groups.assign("g2", signature("MIDWEST GRAIN FUTURES 12:20 EDT", prices), "g2") != snapshot
 
 
+def test_the_facts_of_a_story_are_written_one_way():
+    from dateline.indexer.reprints import numbers, tickers
+
+    assert numbers("۱۲ نفر و 2,000 dlrs at 6-1/16 pct, six banks, <BAC.N>") == {"12", "2000", "6-1/16", "6"}
+    assert tickers("Bank of America <BAC.N> and [BTOM.MI], not <Cominco Ltd>") == {"BAC", "BTOM"}
+
+
 def test_signatures_written_before_the_facts_became_json_still_compare():
     """An index built by an earlier release keeps its reprint groups: its signatures (hashes, then one
     number or ticker a line) are read, and a new copy of such a story joins its group."""
