@@ -8,6 +8,8 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -29,16 +31,22 @@ def reuters_site(tmp_path_factory, reuters_index) -> Path:
     return out
 
 
+@contextmanager
+def serving(site: Path) -> Iterator[str]:
+    """`dateline serve SITE` on a free port of 127.0.0.1, as a user runs it for search; its URL."""
+    process = subprocess.Popen([sys.executable, "-m", "dateline", "serve", str(site), "--port", "0"],
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        yield re.search(r"http://127\.0\.0\.1:\d+/", process.stderr.readline()).group()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def served(reuters_site):
-    """`dateline serve` on a free port of 127.0.0.1, as a user runs it for search."""
-    process = subprocess.Popen([sys.executable, "-m", "dateline", "serve", str(reuters_site), "--port", "0"],
-                               stderr=subprocess.PIPE, text=True)
-    line = process.stderr.readline()
-    url = re.search(r"http://127\.0\.0\.1:\d+/", line).group()
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    with serving(reuters_site) as url:
+        yield url
 
 
 def shot(page, name: str) -> None:
@@ -141,10 +149,7 @@ def test_a_persian_query_on_a_mixed_site_finds_both_spellings(tmp_path, browser)
     run_cli("site", str(out), "--index", str(index), check=True)
     cli = json.loads(run_cli("search", "ایران", "--index", str(index), "--format", "json").stdout)["total"]
     assert cli == 2
-    process = subprocess.Popen([sys.executable, "-m", "dateline", "serve", str(out), "--port", "0"],
-                               stderr=subprocess.PIPE, text=True)
-    try:
-        url = re.search(r"http://127\.0\.0\.1:\d+/", process.stderr.readline()).group()
+    with serving(out) as url:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         for spelling in ("ایران", "ايران"):
             page.goto(url + "search.html?" + urlencode({"q": spelling}))
@@ -153,9 +158,6 @@ def test_a_persian_query_on_a_mixed_site_finds_both_spellings(tmp_path, browser)
         page.goto(url + "search.html?q=budget")
         assert searched(page, "for “budget”") >= 1, "the English index is searched too"
         page.close()
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_months_open_their_days_and_a_day_lists_its_articles(reuters_site, reuters_index):
@@ -296,6 +298,20 @@ def test_article_text_is_escaped_and_never_runs(tmp_path, page):
     assert "<script>window.pwned = 1</script>" in page.locator("h1").inner_text()
     assert 'onerror="window.pwned = 2"' in page.locator(".body").inner_text()
     assert page.locator(".body img").count() == 0
+
+
+@pytest.mark.browser
+def test_a_hostile_article_found_by_search_shows_as_text(tmp_path, page):
+    """The search page builds results from Pagefind's data with text nodes only: a headline or
+    excerpt holding markup shows it and runs nothing."""
+    index, out = _small_site(tmp_path, [HOSTILE])
+    run_cli("site", str(out), "--index", str(index), check=True)
+    with serving(out) as url:
+        page.goto(url + "search.html?q=budget")
+        assert searched(page, "for “budget”") == 1
+        assert "<script>window.pwned = 1</script>" in page.locator("#results h3").inner_text()
+        assert page.locator("#results script, #results img").count() == 0
+        assert page.evaluate("window.pwned") is None
 
 
 def test_persian_articles_render_right_to_left(tmp_path):
