@@ -15,15 +15,16 @@ MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
 ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 PERSIAN_DIGITS = re.compile("[\u06f0-\u06f9]")  # written in Persian (and Urdu), not in Arabic
 
-_FOLD = str.maketrans({
+FOLDS = {  # a letter and the one it is folded to ("": dropped); the site's search page folds with it too
     "\u064a": "\u06cc",  # Arabic yeh -> Persian yeh
     "\u0649": "\u06cc",  # alef maksura -> Persian yeh
     "\u0643": "\u06a9",  # Arabic kaf -> Persian keheh
     "\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627", "\u0671": "\u0627",  # alef forms
     "\u0629": "\u0647",  # teh marbuta -> heh
-    "\u0640": None,      # tatweel
-    "\u200c": None, "\u200d": None,  # zero-width non-joiner / joiner
-})
+    "\u0640": "",        # tatweel
+    "\u200c": "", "\u200d": "",  # zero-width non-joiner / joiner
+}
+_FOLD = str.maketrans(FOLDS)
 _DIACRITICS = re.compile(f"[{MARKS}]")
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 

@@ -11,11 +11,10 @@ const $ = (id) => document.getElementById(id);
 const [input, order, from, to] = ["q", "sort", "from", "to"].map($);
 const status = $("status"), results = $("results"), more = $("more"), pane = $("filters"), active = $("active");
 
-// The same folding as the indexer's (corpus/script.py), so Persian and Arabic spellings meet.
-const FOLD = { "\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9", "\u0623": "\u0627", "\u0625": "\u0627",
-               "\u0622": "\u0627", "\u0671": "\u0627", "\u0629": "\u0647", "\u0640": "", "\u200c": "", "\u200d": "" };
-const MARKS = /[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]/g;
-const fold = (text) => text.normalize("NFKC").replace(MARKS, "").replace(/[\u064a\u0649\u0643\u0623\u0625\u0622\u0671\u0629\u0640\u200c\u200d]/g, (c) => FOLD[c]);
+// The indexer's folding (corpus/script.py, handed over by the page), so Persian and Arabic spellings meet.
+const { folds, marks } = JSON.parse(form.dataset.folding);
+const MARKS = new RegExp(`[${marks}]`, "g"), FOLDED = new RegExp(`[${Object.keys(folds).join("")}]`, "g");
+const fold = (text) => text.normalize("NFKC").replace(MARKS, "").replace(FOLDED, (c) => folds[c]);
 
 let pagefind = null, selected = {}, shown = [], searchNumber = 0;
 

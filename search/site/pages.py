@@ -16,7 +16,7 @@ from markupsafe import Markup
 from dateline.corpus.licenses import NAMES as LICENSE_NAMES
 from dateline.corpus.article import Article
 from dateline.corpus.licenses import license_url
-from dateline.corpus.script import ARABIC_SCRIPT, fold_arabic_script
+from dateline.corpus.script import ARABIC_SCRIPT, FOLDS, MARKS, fold_arabic_script
 from dateline.indexer.fields import FACET_FIELDS, UNKNOWN
 from dateline.search.archive import Archive, Hit, SearchResults
 from dateline.search.facets import FacetCounts, periods_between
@@ -40,6 +40,11 @@ BROWSE_FACETS = tuple(f.name for f in FACET_FIELDS if f.browse)
 HOME_FACETS = tuple(f.name for f in FACET_FIELDS if f.home)
 ARTICLE_FACETS = tuple(f for f in FACET_FIELDS if f.pagefind)  # shown, linked and filterable on article pages
 RESULT_META = ("agency", "dateline")  # with the date, what a search result shows of its article
+
+
+def every_value(archive: Archive, facet: str) -> FacetCounts:
+    """A facet's counts over the whole archive, every value (the months: every month, empty or not)."""
+    return archive.search(facets=[facet], limit=1, facet_limit=None).facets[0]
 
 
 def pages_for(total: int) -> int:
@@ -139,6 +144,15 @@ def pager_view(page: Page, number: int, pages: int, path_of: Callable[[int], str
                          "current": n == number} for n in page_numbers(number, pages)]}
 
 
+def listing_view(page: Page, title: str, up: tuple[str, str], value: str, total: int, hits: list[Hit],
+                 number: int, path_of: Callable[[int], str]) -> dict:
+    """What browse.html shows: one page of the articles of a value (a facet value, a day), newest
+    first, under a link up to where the value is listed (`up`: label and path)."""
+    return {"title": title, "facet_label": up[0], "facet_href": page.href(up[1]), "value_label": value,
+            "total": total, "hits": [hit_view(page, hit) for hit in hits], "first_rank": (number - 1) * PAGE_SIZE + 1,
+            "pager": pager_view(page, number, pages_for(total), path_of, ("← Newer", "Older →"))}
+
+
 class HomePage:
     def count(self, context: SiteContext) -> int:
         return 1
@@ -147,7 +161,7 @@ class HomePage:
         archive = context.archive
         stats = archive.stats(facets=HOME_FACETS + ("month",), top=10)
         page = Page("index.html", "home.html")
-        month_counts = archive.search(facets=["month"], limit=1, facet_limit=None).facets[0]
+        month_counts = every_value(archive, "month")
         undated = next((v.count for v in month_counts.values if v.unknown), 0)
         queries = []
         for name, query in context.queries.items():
@@ -171,7 +185,7 @@ class BrowsePages:
     @staticmethod
     def _facets(archive: Archive) -> Iterator[FacetCounts]:
         for name in BROWSE_FACETS:
-            counts = archive.search(facets=[name], limit=1, facet_limit=None).facets[0]
+            counts = every_value(archive, name)
             if counts.values:
                 yield counts
 
@@ -186,23 +200,16 @@ class BrowsePages:
             index.data = {"title": counts.label, "facet": facet_view(index, counts)}
             yield index
             for value in counts.values:
-                pages = pages_for(value.count)
-
                 def path_of(n: int, name: str = name, value: str = value.value) -> str:
                     return browse_path(name, value, n)
 
                 for number, hits in enumerate(archive.browse(name, value.value, PAGE_SIZE), start=1):
-                    page = Page(browse_path(name, value.value, number), "browse.html")
-                    page.data = {
-                        "title": f"{counts.label}: {value.value}",
-                        "facet_label": counts.label, "facet_href": page.href(facet_index_path(name)),
-                        "value_label": value.value, "total": value.count,
-                        "hits": [hit_view(page, hit) for hit in hits],
-                        "first_rank": (number - 1) * PAGE_SIZE + 1,
-                        "pager": pager_view(page, number, pages, path_of, ("← Newer", "Older →")),
-                        "by_day": page.href(day_path(value.value)) if name == "month" and not value.unknown
-                        else None,
-                    }
+                    page = Page(path_of(number), "browse.html")
+                    page.data = listing_view(page, f"{counts.label}: {value.value}",
+                                             (counts.label, facet_index_path(name)), value.value, value.count,
+                                             hits, number, path_of)
+                    if name == "month" and not value.unknown:
+                        page.data["by_day"] = page.href(day_path(value.value))
                     yield page
 
 
@@ -242,20 +249,15 @@ class DayPages:
                                    for day, n in days.items()]}
             yield index
             for day, total in days.items():
-                pages = pages_for(total)
-
                 def path_of(n: int, day: str = day) -> str:
                     return day_path(day, n)
 
-                for number in range(1, pages + 1):
-                    hits = archive.search(date_from=day, date_to=day, sort="newest", page=number,
-                                          limit=PAGE_SIZE).hits
-                    page = Page(day_path(day, number), "browse.html")
-                    page.data = {"title": day, "facet_label": f"Days of {month}",
-                                 "facet_href": page.href(day_path(month)), "value_label": day, "total": total,
-                                 "hits": [hit_view(page, hit) for hit in hits],
-                                 "first_rank": (number - 1) * PAGE_SIZE + 1,
-                                 "pager": pager_view(page, number, pages, path_of, ("← Newer", "Older →"))}
+                # the day's articles found once, then paged
+                hits = archive.search(date_from=day, date_to=day, sort="newest", limit=total).hits
+                for number in range(1, pages_for(total) + 1):
+                    page = Page(path_of(number), "browse.html")
+                    page.data = listing_view(page, day, (f"Days of {month}", day_path(month)), day, total,
+                                             hits[(number - 1) * PAGE_SIZE:number * PAGE_SIZE], number, path_of)
                     yield page
 
 
@@ -338,16 +340,15 @@ class QueryPages:
         total = 0
         for query in context.queries.values():
             everything = self._counts(context.archive, query, {})
-            narrowed = sum(1 for f in everything.facets for v in f.values if v.count)
-            total += pages_for(everything.total) + narrowed + 2  # its result pages, narrowed pages, downloads
+            total += pages_for(everything.total) + len(self._narrowings(everything)) + 2  # and 2 downloads
         return total
 
     def pages(self, context: SiteContext) -> Iterator[Page]:
         archive = context.archive
-        archive_months = archive.search(facets=["month"], limit=1, facet_limit=None).facets[0]
+        archive_months = every_value(archive, "month")
         for name, query in context.queries.items():
             everything = self._counts(archive, query, {})
-            narrowed = {(f.name, v.value) for f in everything.facets for v in f.values if v.count}
+            narrowed = self._narrowings(everything)
 
             def link(facet: str, value: str, name: str = name, narrowed: set = narrowed) -> str | None:
                 return query_path(name, 1, facet, value) if (facet, value) in narrowed else None
@@ -364,6 +365,11 @@ class QueryPages:
                     return write_export(archive.export(query), out, fmt)
 
                 yield Page(query_download_path(name, fmt), None, writes=writes)
+
+    @staticmethod
+    def _narrowings(results: SearchResults) -> set[tuple[str, str]]:
+        """The (facet, value) pairs a query's page links to a narrowed page of: its top values."""
+        return {(f.name, v.value) for f in results.facets for v in f.values if v.count}
 
     @staticmethod
     def _counts(archive: Archive, query: str, filters: dict[str, list[str]]) -> SearchResults:
@@ -403,11 +409,12 @@ class SearchPage:
         return 1
 
     def pages(self, context: SiteContext) -> Iterator[Page]:
-        months = context.archive.search(facets=["month"], limit=1, facet_limit=None).facets[0]
+        months = every_value(context.archive, "month")
         filters = [[f.name, f.label] for f in ARTICLE_FACETS]
         yield Page("search.html", "search.html", {
             "title": "Search", "months": [v.value for v in months.values if not v.unknown],
-            "filters_json": json.dumps(filters, ensure_ascii=False)})
+            "filters_json": json.dumps(filters, ensure_ascii=False),
+            "folding_json": json.dumps({"folds": FOLDS, "marks": MARKS})})
 
 
 PAGE_KINDS: list[PageKind] = [HomePage(), BrowsePages(), DayPages(), ArticlePages(), QueryPages(), SearchPage()]

@@ -186,6 +186,6 @@ class Renderer:
         return hashlib.sha256(repr(pages).encode()).hexdigest()
 
     def static(self, name: str) -> None:
-        """Copy a static asset (the stylesheet) from the templates package."""
+        """Copy a static asset (the stylesheet, the search script) from the templates package."""
         source = self.loader.get_source(self.env, name)[0]
         self.write(name, source.encode("utf-8"))
