@@ -157,7 +157,7 @@ def test_facets_read_from_columns_are_those_read_from_postings(updated_index):
     with Archive(updated_index) as archive:
         for segment in archive.view.segments:
             for field in ("reprint", "agency", "dateline"):
-                terms = [t.decode() for t in segment._leaf.lexicon(field)]
+                terms = list(segment._leaf.lexicon(field))
                 by_column = segment._facet_from_column(field)
                 by_postings = segment._facet_from_postings(field, terms)
                 pairs = [{(int(d), str(part["values"][o])) for d, o in zip(part["docs"], part["ordinals"], strict=True)

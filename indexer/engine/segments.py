@@ -170,23 +170,23 @@ class Segment:
 
     def facet(self, field: str) -> FacetPart:
         def build() -> Arrays:
-            terms = [term.decode("utf-8") for term in self._leaf.lexicon(field)]
+            terms = list(self._leaf.lexicon(field))
             if self._leaf.has_column(field) and len(terms) > self.size // 4:
                 return self._facet_from_column(field)
             return self._facet_from_postings(field, terms)
         arrays = self._cached(f"facet-{field}", build)
         return FacetPart(arrays["values"], arrays["docs"], arrays["ordinals"])
 
-    def _facet_from_postings(self, field: str, terms: list[str]) -> Arrays:
+    def _facet_from_postings(self, field: str, terms: list[bytes]) -> Arrays:
         """A facet of few values (agency, year, place) read one posting list a value."""
         docs, ordinals = [], []
         for number, term in enumerate(terms):
-            ids = np.fromiter(_unfiltered(self._leaf.postings(field, term.encode("utf-8"))).all_ids(),
-                              dtype=np.int32)
+            ids = np.fromiter(_unfiltered(self._leaf.postings(field, term)).all_ids(), dtype=np.int32)
             docs.append(ids)
             ordinals.append(np.full(len(ids), number, dtype=np.int32))
         empty = np.zeros(0, dtype=np.int32)
-        return {"values": np.array(terms, dtype=str), "docs": np.concatenate(docs) if docs else empty,
+        return {"values": np.array([term.decode("utf-8") for term in terms], dtype=str),
+                "docs": np.concatenate(docs) if docs else empty,
                 "ordinals": np.concatenate(ordinals) if ordinals else empty}
 
     def _facet_from_column(self, field: str) -> Arrays:
