@@ -1,13 +1,16 @@
 """Text analysis for a multilingual news archive.
 
-English words are stemmed with Snowball's English stemmer (Porter2); an index built before keeps
-Porter's original stemmer, which its stored schema names, so it is queried as it was built.
+English words are stemmed with Snowball's English stemmer, from Snowball's own C library; an index
+keeps the stemmer its stored schema names (Porter's original, or Whoosh's copy of Porter2 for
+indexes built before), so it is queried as it was built.
 Arabic-script words (Persian, Arabic) are normalised so either spelling
 finds both: Arabic and Persian yeh and kaf unified, alef forms folded, diacritics, tatweel and the
 zero-width (non-)joiner dropped. Other scripts are tokenised on Unicode word boundaries.
 """
 
 from __future__ import annotations
+
+import functools
 
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 
@@ -31,8 +34,8 @@ class ArabicScriptFilter(Filter):
 
 
 class LatinStemFilter(StemFilter):
-    """English stemming for Latin-script words only; Arabic-script words pass unchanged. (Indexes
-    built before Snowball stored this filter with Porter's stem function and no `lang`.)"""
+    """Whoosh's stemming for Latin-script words only, kept for the indexes whose schema names it:
+    Porter (no `lang`) or Whoosh's Porter2 (`lang="en"`)."""
 
     def __call__(self, tokens):
         stem = self._stem  # the cached stemmer StemFilter sets up
@@ -42,11 +45,36 @@ class LatinStemFilter(StemFilter):
             yield token
 
 
+class SnowballStemFilter(Filter):
+    """English stemming for Latin-script words with Snowball's own C library (PyStemmer), whose
+    current English stemmer keeps apart what Porter2 as Whoosh ships it conflates (organization /
+    organ, international / intern, university / universe); Arabic-script words pass unchanged."""
+
+    is_morph = True  # a stemmer: Whoosh then keeps whole words in their own field, for spelling
+
+    def __init__(self, language: str = "english"):
+        self.language = language
+
+    def __call__(self, tokens):
+        stem = _stemmer(self.language).stemWord
+        for token in tokens:
+            if not token.stopped and token.text.isascii():
+                token.text = stem(token.text)
+            yield token
+
+
+@functools.cache
+def _stemmer(language: str):
+    import Stemmer
+
+    return Stemmer.Stemmer(language, 100_000)  # with a cache of 100,000 words
+
+
 def news_analyzer():
     return (
         RegexTokenizer(WORD)
         | LowercaseFilter()
         | ArabicScriptFilter()
         | StopFilter(minsize=1)
-        | LatinStemFilter(lang="en", cachesize=100_000)
+        | SnowballStemFilter()
     )
