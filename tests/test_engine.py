@@ -248,11 +248,13 @@ def test_buffer_reads_are_whooshs_bytes(reuters_index):
 
 
 def test_a_search_process_loads_no_reader_and_no_indexer(reuters_index):
-    """`dateline search` imports the engine and the search layer, not the readers or the writer."""
+    """`dateline search` imports the engine and the search layer, not the readers or the writer, nor
+    what Whoosh imports for nothing (asyncio, urllib.request: engine/imports.py)."""
     code = ("import sys; from dateline.cli import cli\n"
             f"cli(['search', 'cocoa', '--facet', 'place,year', '--index', {str(reuters_index)!r}], standalone_mode=False)\n"
             "heavy = [m for m in ('bs4', 'warcio', 'feedparser', 'datasketch', 'scipy', 'py3langid', 'htmldate',"
-            " 'dateline.corpus.readers', 'dateline.indexer.incremental') if m in sys.modules]\n"
+            " 'dateline.corpus.readers', 'dateline.indexer.incremental', 'asyncio', 'urllib.request')"
+            " if m in sys.modules]\n"
             "print('loaded:', heavy)")
     import subprocess
     import sys
@@ -272,3 +274,23 @@ def test_snippets_mark_the_words_sought_not_those_excluded(archive):
     excluded = archive.search("cocoa NOT brazil", limit=5).hits
     assert all(MARK_START + "brazil" not in hit.snippet.lower() for hit in excluded)
     assert all(MARK_START + "cocoa" in hit.snippet.lower() for hit in excluded if "cocoa" in hit.article.body.lower())
+
+
+def test_whoosh_is_imported_without_what_it_does_not_use():
+    """The stand-ins are gone once Whoosh is imported: another importer gets the real modules, and
+    what Whoosh took from them still works."""
+    code = ("import sys, functools\n"
+            "import dateline.indexer.engine\n"
+            "import whoosh.compat, whoosh.reading\n"
+            "assert 'asyncio' not in sys.modules and 'urllib.request' not in sys.modules\n"
+            "assert whoosh.reading.cached_property is functools.cached_property\n"
+            "import urllib.request, cached_property\n"
+            "assert urllib.request.urlretrieve.__module__ == 'urllib.request'\n"
+            "assert cached_property.cached_property is not functools.cached_property\n"
+            "print(whoosh.compat.urlretrieve.__name__)")
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "_urlretrieve"

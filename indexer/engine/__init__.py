@@ -6,4 +6,11 @@ arrays (segments.py), compiling queries into Dateline's plan (parser.py), and on
 statistics, stored articles, snippets and spelling (view.py). Everything else speaks Dateline's own
 terms: articles, documents, plans, segments. whoosh-reloaded is pinned; tests/test_engine.py tests
 what Dateline relies on.
+
+Whoosh is imported here first, before any module of the package, without two modules it does not
+need (imports.py).
 """
+
+from dateline.indexer.engine.imports import import_whoosh
+
+import_whoosh()
