@@ -12,10 +12,10 @@ punctuation, OR-ed. Measures are ir-measures' nDCG@10, MAP and R@100 over the ju
 judged query an engine returns nothing for scores 0), averaged per collection, and the mean over
 collections; p is a paired t-test of per-query nDCG@10 against Dateline.
 
-Dateline's BM25F parameters are chosen leave-one-collection-out: for each collection, the K1 and B
-that score best (mean nDCG@10) on the other five, scored on the one left out. The shipped defaults
-(search/plan.py Ranking) are the best over all six; the left-out figures say how well such a choice
-carries to a collection it was not chosen on.
+Dateline's BM25F parameters are chosen leave-one-collection-out: for each collection, the K1, B
+and title weight that score best (mean nDCG@10) on the other five, scored on the one left out. The
+shipped defaults (search/plan.py Ranking) are the best over all six; the left-out figures say how
+well such a choice carries to a collection it was not chosen on.
 """
 
 from __future__ import annotations
@@ -43,8 +43,9 @@ SHARED = Path(os.environ.get("DATELINE_SHARED", ROOT.parent / "shared")) / "data
 IR = SHARED / "ir-collections"
 MEASURES = [nDCG @ 10, MAP, R @ 100]
 DEPTH = 100
-GRID_K1 = (1.2, 1.6, 2.0, 2.5, 3.0, 4.0)
+GRID_K1 = (0.9, 1.2, 1.5, 2.0, 2.5)
 GRID_B = (0.3, 0.45, 0.6, 0.75)
+GRID_TITLE = (1.0, 2.0, 3.0, 4.0)  # TIME, NPL and MED have no titles: only the other three tell
 
 
 @dataclass
@@ -174,11 +175,11 @@ class Dateline:
         self.index = work / f"{collection.name}-index"
         index_sources([corpus], self.index)
 
-    def run(self, queries: list[tuple[str, str]], k1: float | None = None, b: float | None = None) -> Run:
+    def run(self, queries: list[tuple[str, str]], params: tuple[float, float, float] | None = None) -> Run:
         from dateline.search import Archive
         from dateline.search.plan import Ranking
 
-        ranking = Ranking() if k1 is None or b is None else Ranking(k1=k1, b=b)
+        ranking = Ranking() if params is None else Ranking(*params)
         with Archive(self.index, ranking=ranking) as archive:
             return {qid: archive.rank(" OR ".join(words(text)), DEPTH) for qid, text in queries}
 
@@ -282,7 +283,7 @@ def _p_value(ours: dict[str, float], theirs: dict[str, float]) -> float:
 class Result:
     scores: dict[str, dict[str, dict[str, float]]]  # engine -> measure -> query -> value
     ms_per_query: dict[str, float]
-    grid: dict[tuple[float, float], float]           # (k1, b) -> Dateline's nDCG@10
+    grid: dict[tuple[float, float, float], float]    # (k1, b, title weight) -> Dateline's nDCG@10
 
 
 def evaluate_collection(collection: Collection, work: Path, grid: bool) -> Result:
@@ -298,9 +299,9 @@ def evaluate_collection(collection: Collection, work: Path, grid: bool) -> Resul
             dateline = built
     grid_scores = {}
     if grid and dateline is not None:
-        for k1, b in itertools.product(GRID_K1, GRID_B):
-            run = dateline.run(collection.queries, k1, b)
-            grid_scores[(k1, b)] = _mean(per_query(collection, run)["nDCG@10"])
+        for params in itertools.product(GRID_K1, GRID_B, GRID_TITLE):
+            run = dateline.run(collection.queries, params)
+            grid_scores[params] = _mean(per_query(collection, run)["nDCG@10"])
     return Result(scores, timing, grid_scores)
 
 
@@ -309,8 +310,9 @@ def evaluate(names: tuple[str, ...] = tuple(COLLECTIONS), grid: bool = True) -> 
         return {name: evaluate_collection(COLLECTIONS[name](), Path(tmp), grid) for name in names}
 
 
-def leave_one_out(results: dict[str, Result]) -> dict[str, tuple[tuple[float, float], float]]:
-    """For each collection: the (K1, B) best on the others by mean nDCG@10, and its nDCG@10 here."""
+def leave_one_out(results: dict[str, Result]) -> dict[str, tuple[tuple[float, float, float], float]]:
+    """For each collection: the (K1, B, title weight) best on the others by mean nDCG@10, and its
+    nDCG@10 here."""
     chosen = {}
     for left_out in results:
         others = [r.grid for name, r in results.items() if name != left_out]
@@ -355,19 +357,20 @@ def print_tables(results: dict[str, Result]) -> None:
     for name, result in results.items():
         print(f"| {name} | " + " | ".join(f"{result.ms_per_query[e]:.2f}" for e in engines) + " |")
     if all(result.grid for result in results.values()):
-        print("\nLeave one collection out: Dateline's K1, B chosen on the other collections (grid K1 "
-              f"{GRID_K1}, B {GRID_B}), nDCG@10 on the one left out\n")
-        print("| left out | K1, B chosen | nDCG@10 left out | shipped defaults | best peer |")
+        print("\nLeave one collection out: Dateline's K1, B, title weight chosen on the other collections "
+              f"(grid K1 {GRID_K1}, B {GRID_B}, title {GRID_TITLE}), nDCG@10 on the one left out\n")
+        print("| left out | K1, B, title chosen | nDCG@10 left out | shipped defaults | best peer |")
         print("|---|---|---|---|---|")
         chosen = leave_one_out(results)
-        for name, ((k1, b), score) in chosen.items():
+        for name, (params, score) in chosen.items():
             best_peer = max(_mean(results[name].scores[e]["nDCG@10"]) for e in engines[1:])
             shipped = _mean(results[name].scores["dateline"]["nDCG@10"])
-            print(f"| {name} | {k1}, {b} | {score:.4f} | {shipped:.4f} | {best_peer:.4f} |")
+            chosen_params = ", ".join(map(str, params))
+            print(f"| {name} | {chosen_params} | {score:.4f} | {shipped:.4f} | {best_peer:.4f} |")
         print(f"| mean | | {statistics.fmean(s for _, s in chosen.values()):.4f} | | |")
         overall = max(next(iter(results.values())).grid,
                       key=lambda params: statistics.fmean(r.grid[params] for r in results.values()))
-        print(f"\nBest K1, B over all collections: {overall[0]}, {overall[1]}")
+        print(f"\nBest K1, B, title weight over all collections: {', '.join(map(str, overall))}")
 
 
 def main() -> None:

@@ -7,8 +7,8 @@ segment at once from its decoded posting lists: a mask of the documents that mat
 scores. Segments' answers are concatenated (counts add; the top k of the whole is taken from the
 merged scores) — the step where shards of a larger index would plug in.
 
-Scores are Whoosh's BM25F with BM25's probabilistic idf (idf() below; indexer/engine/view.py gives
-Whoosh the same): the same formula and the same statistics (document frequency and average length
+Scores are BM25F with BM25's probabilistic idf (idf() below; indexer/engine/view.py and combined.py
+give Whoosh the same): the same formula and the same statistics (document frequency and average length
 over the whole index, deleted documents included, as Whoosh counts them), so the ranking is the one
 Whoosh would give; tests/test_engine.py compares them, also after deletions and with NOT. What the
 plan does not cover (proximity phrases, minimum-match ORs, ...) is a Fallback
@@ -39,12 +39,16 @@ def idf(frequency: int, documents: int) -> float:
 
 @dataclass(frozen=True)
 class Ranking:
-    """BM25F per field, with the idf above. K1 and B are the best mean nDCG@10 over six test
-    collections with Snowball stems (bench/relevance.py; leaving each collection out, the other five
-    choose these for three of them, K1 2.5 for two, K1 1.6 and B 0.45 for one)."""
+    """BM25F (a word scored once over title and body, the title's frequency and length counted
+    `title_weight` times), with the idf above. The defaults are the best mean nDCG@10 over six test
+    collections (bench/relevance.py, which also chooses them leaving each collection out)."""
 
-    k1: float = 1.2
+    k1: float = 1.5
     b: float = 0.6
+    title_weight: float = 3.0
+
+    def field_weights(self) -> dict[str, float]:
+        return {"title": self.title_weight, "body": 1.0}
 
 
 class Node:
@@ -82,6 +86,23 @@ class Term(Node):
 
     def describe(self) -> str:
         return f"term {self.field}:{self.word}" + _boost(self.boost)
+
+
+@dataclass(frozen=True)
+class Fields(Node):
+    """One word in several text fields, scored once: BM25F over the fields' summed frequencies and
+    lengths (each weighted by its term's boost), with the idf of the field where it is most frequent
+    (indexer/engine/combined.py defines it for Whoosh)."""
+
+    children: tuple[Term, ...]
+    boost: float = 1.0
+
+    def describe(self) -> str:
+        fields = "|".join(term.field + (f"^{term.boost:g}" if term.boost != 1.0 else "") for term in self.children)
+        return f"word {fields}:{self.children[0].word}" + _boost(self.boost)
+
+    def explain(self, depth: int = 0) -> Iterator[str]:
+        yield "  " * depth + self.describe()
 
 
 @dataclass(frozen=True)
@@ -320,6 +341,27 @@ class Evaluation:
             score[ids] = self._idf(node) * (weights * (k1 + 1)) / (weights + norm)
         else:
             score[ids] = weights
+        return mask, score * node.boost
+
+    def _fields(self, node: Fields, seg: SegmentData, scored: bool) -> Answer:
+        mask, frequency = np.zeros(seg.size, dtype=bool), np.zeros(seg.size)
+        for term in node.children:
+            self.in_time()
+            ids, weights = seg.postings(term.field, term.text)
+            mask[ids] = True
+            frequency[ids] += term.boost * weights
+        score = np.zeros(seg.size)
+        if not scored:
+            return mask, score
+        ids = np.flatnonzero(mask)
+        length = sum((term.boost * seg.lengths(term.field)[ids] for term in node.children),
+                     np.zeros(len(ids)))
+        average = sum(term.boost * self.stats.average_length(term.field) for term in node.children) or 1
+        k1, b = self.ranking.k1, self.ranking.b
+        norm = k1 * ((1 - b) + b * length / average)
+        found = max(self.stats.doc_frequency(term.field, term.text) for term in node.children)
+        weight = idf(found, self.stats.doc_count_all())
+        score[ids] = weight * (frequency[ids] * (k1 + 1)) / (frequency[ids] + norm)
         return mask, score * node.boost
 
     def _idf(self, node: Term) -> float:

@@ -21,8 +21,8 @@ def test_bench_quick_run_reports_every_engine(reuters):
 
 def test_relevance_suite_quick_run_against_three_peers():
     """bench/relevance.py --quick (Cranfield, TIME, MED with the shipped defaults): every engine is
-    scored on every judged query, and Dateline stays within 2.5% of the best peer on each collection
-    (the README's table, re-checked: MED, the closest, is at 0.978)."""
+    scored on every judged query, and Dateline stays within 1.5% of the best peer on each collection
+    (the README's table, re-checked: MED, the closest of the three, is at 0.990)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("relevance", ROOT / "bench" / "relevance.py")
@@ -36,5 +36,5 @@ def test_relevance_suite_quick_run_against_three_peers():
         assert set(ndcg) == {"dateline", "tantivy", "sqlite-fts5", "bm25s"}
         assert len(result.scores["dateline"]["nDCG@10"]) == judged[name]
         best_peer = max(value for engine, value in ndcg.items() if engine != "dateline")
-        assert ndcg["dateline"] >= 0.975 * best_peer, (name, ndcg)
+        assert ndcg["dateline"] >= 0.985 * best_peer, (name, ndcg)
         assert 0.3 < ndcg["dateline"] < 0.8, "a plausible figure for BM25"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import os
 import re
 import shutil
@@ -41,11 +42,13 @@ def whoosh_reference(path: Path, query: str, limit: int = 20) -> tuple[int, list
     with ix.searcher(weighting=weighting(Ranking())) as searcher:
         def expand(q: wq.Query) -> wq.Query:
             if isinstance(q, wq.MultiTerm) and not isinstance(q, (wq.Every, wq.NumericRange)):
-                words = [wq.Term(q.fieldname, text) for _, text in q.expanded_terms(searcher.reader())]
-                return wq.Or(words, boost=q.boost) if len(words) != 1 else words[0]
+                # as the plan: a wildcard is an OR of its words, each weighted as the field is
+                # (Whoosh's matchers leave an OR's own boost out)
+                return wq.Or([wq.Term(q.fieldname, text, boost=q.boost)
+                              for _, text in q.expanded_terms(searcher.reader())])
             return q.apply(expand)
 
-        hits = searcher.search(expand(parse(query, make_parser(ix.schema))), limit=None)
+        hits = searcher.search(expand(parse(query, make_parser(ix.schema, Ranking()))), limit=None)
         return (len(hits), [json.loads(hit["article"])["id"] for hit in hits[:limit]],
                 [hit.score for hit in hits[:limit]])
 
@@ -185,8 +188,32 @@ def test_explain_prints_the_plan(reuters_index):
     result = run_cli("search", "cocoa AND NOT brazil", "--index", str(reuters_index), "--explain")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "and" and "  or" in lines and "    term body:cocoa" in lines
-    assert "  not" in lines and lines[-1] == "every node evaluated with numpy over whole posting blocks"
+    assert lines == ["and", "  word title^3|body:cocoa", "  not", "    word title^3|body:brazil",
+                     "every node evaluated with numpy over whole posting blocks"]
+
+
+def test_a_word_is_scored_once_over_title_and_body(tmp_path):
+    """BM25F: a word's frequencies and the fields' lengths are added, then saturated once with the
+    idf of the field where the word is most frequent (here computed by hand from the texts)."""
+    texts = {"d1": ("Cocoa prices", "Cocoa rose today in London trading"),
+             "d2": ("Markets", "cocoa cocoa cocoa futures"),
+             "d3": ("Other news", "nothing here at all")}
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"id": key, "title": title, "body": body}) + "\n"
+                              for key, (title, body) in texts.items()))
+    index_sources([corpus], tmp_path / "index", workers=1)
+    stop = {"in", "at"}  # the texts' stop words, which no length counts
+    k1, b, title = Ranking().k1, Ranking().b, Ranking().title_weight
+    lengths = {key: title * len(pair[0].split()) + len([w for w in pair[1].split() if w.lower() not in stop])
+               for key, pair in texts.items()}
+    average = sum(lengths.values()) / 3
+    weight = math.log(1 + (3 - 2 + 0.5) / (2 + 0.5))  # cocoa: in 2 bodies, 1 title
+    expected = {key: weight * tf * (k1 + 1) / (tf + k1 * (1 - b + b * lengths[key] / average))
+                for key, tf in (("d1", title + 1), ("d2", 3))}
+    with Archive(tmp_path / "index") as archive:
+        hits = archive.search("cocoa").hits
+        assert {hit.article.provenance.record: hit.score for hit in hits} == pytest.approx(expected, rel=1e-9)
+        assert_same_as_whoosh(tmp_path / "index", archive, "cocoa")
 
 
 def test_a_commit_computes_arrays_only_for_new_segments(tmp_path, reuters, monkeypatch):

@@ -14,29 +14,31 @@ from whoosh import query as wq
 from whoosh.qparser import FieldAliasPlugin, FuzzyTermPlugin, MultifieldPlugin, QueryParser, syntax
 
 from dateline.errors import QueryError
+from dateline.indexer.engine.combined import CombinedFields
 from dateline.indexer.fields import ALIASES, TEXT_FIELDS, local_day
 from dateline.search import plan
 from dateline.search.query import prepare_query
 
-# A title word also counts in its own field, so titles already weigh double; a further boost
-# lowered nDCG@10 on Cranfield (0.383 at 1.0, 0.367 at 2.0, 0.353 at 3.0).
-FIELD_BOOSTS = {"title": 1.0, "body": 1.0}
 MAX_EXPANSIONS = 4096    # words one wildcard, prefix or fuzzy term may stand for
 Resolve = Callable[[str, str], list[str]]  # (field, value) -> the value's indexed spellings
 
 
 class WordFields(syntax.GroupNode):
-    """One unfielded word searched in every text field. Whoosh's own multifield group is an OR
-    group, which the OR operator then merges into: `oil^2 OR price` became one OR boosted twice,
-    price included. A group of its own kind is left alone."""
+    """One unfielded word searched in every text field, scored once over them (BM25F: combined.py).
+    Whoosh's own multifield group is an OR group, which the OR operator then merges into:
+    `oil^2 OR price` became one OR boosted twice, price included. A group of its own kind is left
+    alone."""
 
     merging = False
-    qclass = wq.Or
+    qclass = CombinedFields
 
 
-def make_parser(schema: Any) -> QueryParser:
+def make_parser(schema: Any, ranking: plan.Ranking) -> QueryParser:
+    """Whoosh's parser with Dateline's plugins; an unfielded word is searched in every text field,
+    each field weighted as the ranking says (BM25F's field weights)."""
     parser = QueryParser(None, schema)
-    parser.add_plugin(MultifieldPlugin(list(TEXT_FIELDS), fieldboosts=FIELD_BOOSTS, group=WordFields))
+    fields = MultifieldPlugin(list(TEXT_FIELDS), fieldboosts=ranking.field_weights(), group=WordFields)
+    parser.add_plugin(fields)
     parser.add_plugin(FieldAliasPlugin(ALIASES))
     parser.add_plugin(FuzzyTermPlugin())
     return parser
@@ -89,6 +91,11 @@ class Compiler:
                 if spellings and spellings != [q.text]:
                     return self._any([self.term(q.fieldname, s, q.boost) for s in spellings])
             return self.term(q.fieldname, q.text, q.boost)
+        if isinstance(q, CombinedFields):
+            if q.terms_only():
+                words = tuple(self.term(s.fieldname, s.text, s.boost) for s in q.subqueries)
+                return plan.Fields(words, q.boost)
+            return self.compile(wq.Or(q.subqueries, boost=q.boost))
         if isinstance(q, wq.DateRange) and q.fieldname == "date":
             first = local_day(q.startdate) if q.startdate else None
             last = local_day(q.enddate) if q.enddate else None

@@ -49,7 +49,7 @@ class IndexView:
         self._searcher = ix.searcher(weighting=weighting(ranking))
         self._reader = self._searcher.reader()
         self.schema = ix.schema
-        self._parser = make_parser(self.schema)
+        self._parser = make_parser(self.schema, ranking)
         self._frequencies: dict[tuple[str, bytes], int] = {}
         self.segments: list[Segment] = segments_of(self._reader, self.schema, arrays, postings)
         if self.generation == ix.latest_generation():

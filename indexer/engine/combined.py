@@ -1,0 +1,117 @@
+"""One unfielded word scored once over the text fields it is searched in (BM25F).
+
+Summing a BM25 score per field (Whoosh's BM25F) counts a word twice when a headline repeats it,
+each time with its own saturation and idf, and lets the short title field's normalisation swing
+the ranking. BM25F proper (Robertson and Zaragoza; Lucene's CombinedFieldQuery) adds the word's
+weighted frequencies and the fields' weighted lengths first and saturates once, with the idf of
+the field where the word is most frequent. bench/relevance.py measured the gain. This Whoosh query
+is the definition (Whoosh's own matchers score it, as the tests' reference and for fallbacks); the
+plan's `Fields` node (search/plan.py) computes the same with numpy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from whoosh import matching
+from whoosh import query as wq
+
+from dateline.search import plan
+
+
+class CombinedFields(wq.CompoundQuery):
+    """A word in several fields, scored as one BM25F term; any other parts (a phrase, a
+    wildcard, searched in each field) are an OR of their per-field scores, as before."""
+
+    JOINT = " OR "
+    intersect_merge = False
+
+    def terms_only(self) -> bool:
+        return all(type(q) is wq.Term for q in self.subqueries)
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        weighting = context.weighting if context else searcher.weighting
+        if weighting is None or not self.terms_only():  # unscored (a NOT's inside), or not only words
+            return wq.Or(self.subqueries, boost=self.boost).matcher(searcher, context)
+        # the field weight is applied here, once: a boosted Term's own matcher would multiply it in
+        postings = [(q.boost, q.with_boost(1.0).matcher(searcher, context)) for q in self.subqueries]
+        postings = [(boost, m) for boost, m in postings if m.is_active()]
+        if not postings:
+            return matching.NullMatcher()
+        top = searcher.get_parent() or searcher
+        frequency = max(top.doc_frequency(q.fieldname, q.text) for q in self.subqueries)
+        scoring = _Scoring(searcher, [(q.fieldname, q.boost) for q in self.subqueries], weighting.K1,
+                           weighting.B, self.boost * plan.idf(frequency, top.doc_count_all()))
+        return CombinedMatcher(postings, scoring)
+
+
+class _Scoring:
+    """What a document's BM25F score needs besides its frequencies: every field searched counts in
+    the length, whether or not the word is in it."""
+
+    def __init__(self, searcher: Any, fields: list[tuple[str, float]], k1: float, b: float, weight: float):
+        self.searcher, self.fields, self.k1, self.b, self.weight = searcher, fields, k1, b, weight
+        top = searcher.get_parent() or searcher
+        self.average = sum(boost * (top.avg_field_length(name) or 0) for name, boost in fields) or 1
+
+    def score(self, document: int, frequency: float) -> float:
+        length = sum(boost * (self.searcher.doc_field_length(document, name, 0) or 0)
+                     for name, boost in self.fields)
+        norm = self.k1 * ((1 - self.b) + self.b * length / self.average)
+        return self.weight * (frequency * (self.k1 + 1)) / (frequency + norm)
+
+
+class CombinedMatcher(matching.Matcher):
+    """The union of the fields' postings; at each document, BM25F over their summed frequencies."""
+
+    def __init__(self, postings: list[tuple[float, Any]], scoring: _Scoring):
+        self._postings, self._scoring = postings, scoring
+
+    def _active(self) -> list[tuple[float, Any]]:
+        return [(boost, m) for boost, m in self._postings if m.is_active()]
+
+    def is_active(self) -> bool:
+        return bool(self._active())
+
+    def id(self) -> int:
+        return min(m.id() for _, m in self._active())
+
+    def next(self) -> bool:
+        current = self.id()
+        for _, m in self._active():
+            if m.id() == current:
+                m.next()
+        return False
+
+    def skip_to(self, target: int) -> bool:
+        for _, m in self._active():
+            if m.id() < target:
+                m.skip_to(target)
+        return False
+
+    def reset(self) -> None:
+        for _, m in self._postings:
+            m.reset()
+
+    def copy(self) -> CombinedMatcher:
+        return CombinedMatcher([(boost, m.copy()) for boost, m in self._postings], self._scoring)
+
+    def children(self) -> list[Any]:
+        return [m for _, m in self._postings]
+
+    def replace(self, minquality: float = 0) -> Any:
+        return self if self.is_active() else matching.NullMatcher()
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def max_quality(self) -> float:
+        """No document scores more (tf / (tf + norm) < 1), for Whoosh's matchers that prune by it."""
+        return self._scoring.weight * (self._scoring.k1 + 1)
+
+    def weight(self) -> float:
+        current = self.id()
+        return sum(boost * m.weight() for boost, m in self._active() if m.id() == current)
+
+    def score(self) -> float:
+        return self._scoring.score(self.id(), self.weight())
