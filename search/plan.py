@@ -98,7 +98,7 @@ class Fields(Node):
     boost: float = 1.0
 
     def describe(self) -> str:
-        fields = "|".join(term.field + (f"^{term.boost:g}" if term.boost != 1.0 else "") for term in self.children)
+        fields = "|".join(term.field + _boost(term.boost).lstrip() for term in self.children)
         return f"word {fields}:{self.children[0].word}" + _boost(self.boost)
 
     def explain(self, depth: int = 0) -> Iterator[str]:
