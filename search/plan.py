@@ -335,34 +335,38 @@ class Evaluation:
             return mask, score
         weights = weights.astype(np.float64)  # Whoosh scores in double precision
         if self.stats.scorable(node.field):
-            k1, b = self.ranking.k1, self.ranking.b
-            average = self.stats.average_length(node.field) or 1
-            norm = k1 * ((1 - b) + b * seg.lengths(node.field)[ids] / average)
-            score[ids] = self._idf(node) * (weights * (k1 + 1)) / (weights + norm)
+            score[ids] = self._bm25(self._idf(node), weights, seg.lengths(node.field)[ids],
+                                    self.stats.average_length(node.field))
         else:
             score[ids] = weights
         return mask, score * node.boost
 
     def _fields(self, node: Fields, seg: SegmentData, scored: bool) -> Answer:
-        mask, frequency = np.zeros(seg.size, dtype=bool), np.zeros(seg.size)
+        mask, postings = np.zeros(seg.size, dtype=bool), []
         for term in node.children:
             self.in_time()
             ids, weights = seg.postings(term.field, term.text)
             mask[ids] = True
-            frequency[ids] += term.boost * weights
+            postings.append((term.boost, ids, weights))
         score = np.zeros(seg.size)
         if not scored:
             return mask, score
+        frequency = np.zeros(seg.size)
+        for boost, ids, weights in postings:
+            frequency[ids] += boost * weights
         ids = np.flatnonzero(mask)
         length = sum((term.boost * seg.lengths(term.field)[ids] for term in node.children),
                      np.zeros(len(ids)))
-        average = sum(term.boost * self.stats.average_length(term.field) for term in node.children) or 1
-        k1, b = self.ranking.k1, self.ranking.b
-        norm = k1 * ((1 - b) + b * length / average)
+        average = sum(term.boost * self.stats.average_length(term.field) for term in node.children)
         found = max(self.stats.doc_frequency(term.field, term.text) for term in node.children)
-        weight = idf(found, self.stats.doc_count_all())
-        score[ids] = weight * (frequency[ids] * (k1 + 1)) / (frequency[ids] + norm)
+        score[ids] = self._bm25(idf(found, self.stats.doc_count_all()), frequency[ids], length, average)
         return mask, score * node.boost
+
+    def _bm25(self, weight: float, frequency: np.ndarray, length: np.ndarray, average: float) -> np.ndarray:
+        """BM25's saturation of each document's frequency, normalised by its length."""
+        k1, b = self.ranking.k1, self.ranking.b
+        norm = k1 * ((1 - b) + b * length / (average or 1))
+        return weight * (frequency * (k1 + 1)) / (frequency + norm)
 
     def _idf(self, node: Term) -> float:
         """idf() over every document, deleted ones included, as Whoosh counts them."""

@@ -40,7 +40,7 @@ class CombinedFields(wq.CompoundQuery):
             return matching.NullMatcher()
         top = searcher.get_parent() or searcher
         frequency = max(top.doc_frequency(q.fieldname, q.text) for q in self.subqueries)
-        scoring = _Scoring(searcher, [(q.fieldname, q.boost) for q in self.subqueries], weighting.K1,
+        scoring = _Scoring(searcher, top, [(q.fieldname, q.boost) for q in self.subqueries], weighting.K1,
                            weighting.B, self.boost * plan.idf(frequency, top.doc_count_all()))
         return CombinedMatcher(postings, scoring)
 
@@ -49,9 +49,9 @@ class _Scoring:
     """What a document's BM25F score needs besides its frequencies: every field searched counts in
     the length, whether or not the word is in it."""
 
-    def __init__(self, searcher: Any, fields: list[tuple[str, float]], k1: float, b: float, weight: float):
+    def __init__(self, searcher: Any, top: Any, fields: list[tuple[str, float]], k1: float, b: float,
+                 weight: float):
         self.searcher, self.fields, self.k1, self.b, self.weight = searcher, fields, k1, b, weight
-        top = searcher.get_parent() or searcher
         self.average = sum(boost * (top.avg_field_length(name) or 0) for name, boost in fields) or 1
 
     def score(self, document: int, frequency: float) -> float:
