@@ -1,4 +1,9 @@
-"""Which files of the paths given are sources, and reading each one with the reader that takes it."""
+"""Which files of the paths given are sources, and reading each one with the reader that takes it.
+
+A file whose reader reads it line by line (JSON Lines) is read in parts of about PART_BYTES cut at
+line ends, so no file is ever held in memory whole and an indexing run can commit, and resume, inside
+one file; any other file is one part.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +16,13 @@ from pathlib import Path
 
 from dateline.corpus.article import Article
 from dateline.corpus.exclude import DEFAULT_EXCLUDE, excluded
-from dateline.corpus.readers import Item, reader_for
+from dateline.corpus.readers import Item, LineReader, reader_for
 from dateline.corpus.records import DEFAULT_MAPPING, FieldMapping
 from dateline.errors import SourceError
 
 _HEAD = 4096
+PART_BYTES = int(os.environ.get("DATELINE_PART_BYTES", 4 << 20))
+_BLOCK = 1 << 20
 
 
 def _is_sidecar(path: Path) -> bool:
@@ -92,31 +99,94 @@ def _takes(path: Path) -> bool:
     return reader_for(path, head) is not None
 
 
-def read_file(path: Path, ingested: datetime | None = None, name: str | None = None,
+@dataclass(frozen=True)
+class Part:
+    """Bytes [start, end) of a source file, read on their own: `line` is the number of their first line,
+    `next_line` that of the line after them, and `last` says the file ends there."""
+
+    start: int
+    end: int
+    line: int = 1
+    next_line: int = 1
+    last: bool = True
+
+    @property
+    def whole(self) -> bool:
+        return self.start == 0 and self.last
+
+
+def file_parts(path: Path, start: int = 0, line: int = 1, part_bytes: int = PART_BYTES) -> Iterator[Part]:
+    """The parts to read a file in, from byte `start` (the first byte of line `line`) on. Only the
+    positions of line ends are kept, one block at a time, so a file of any size is cut in bounded memory."""
+    part_start, part_line, lines = start, line, line
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            if not isinstance(reader_for(path, handle.read(_HEAD)), LineReader):
+                yield Part(0, size)
+                return
+            handle.seek(start)
+            position = start
+            while block := handle.read(min(_BLOCK, part_bytes)):
+                position += len(block)
+                lines += block.count(b"\n")
+                newline = block.rfind(b"\n")
+                cut = position - len(block) + newline + 1
+                if newline >= 0 and cut - part_start >= part_bytes:
+                    yield Part(part_start, cut, part_line, lines, last=cut >= size)
+                    part_start, part_line = cut, lines
+    except OSError:  # read_part says why, for the file or for the rest of it
+        yield Part(part_start, -1, part_line, part_line)
+        return
+    if part_start < size or part_start == start:
+        yield Part(part_start, size, part_line, lines)
+
+
+def read_part(path: Path, part: Part, ingested: datetime | None = None, name: str | None = None,
               mapping: FieldMapping = DEFAULT_MAPPING) -> list[Item]:
-    """Every article in one file, with a SourceError for each part that could not be read.
+    """Every article in one part of a file, with a SourceError for each piece that could not be read.
     Articles record `name` as their source (default: the path as given)."""
     ingested = ingested or datetime.now(timezone.utc)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            head = handle.read(_HEAD)
+            handle.seek(part.start)
+            data = handle.read() if part.end < 0 else handle.read(part.end - part.start)
     except OSError as exc:
         return [SourceError(str(path), f"cannot read: {exc.strerror or exc}")]
-    reader = reader_for(path, data[:_HEAD])
+    reader = reader_for(path, head)
     if reader is None:
         return [SourceError(str(path), "no reader for this kind of file")]
-    items = list(reader.read(path, data, ingested, mapping))
+    if part.whole or not isinstance(reader, LineReader):
+        items = list(reader.read(path, data, ingested, mapping))
+    else:
+        items = list(reader.read_lines(path, data, part.line, ingested, mapping))
     if name is None or name == str(path):
         return items
     return [replace(item, provenance=replace(item.provenance, source=name))
             if isinstance(item, Article) else item for item in items]
 
 
+def iter_file(path: Path, ingested: datetime | None = None, name: str | None = None,
+              mapping: FieldMapping = DEFAULT_MAPPING) -> Iterator[Item]:
+    """Every article in one file, part by part."""
+    ingested = ingested or datetime.now(timezone.utc)
+    for part in file_parts(path):
+        yield from read_part(path, part, ingested, name, mapping)
+
+
+def read_file(path: Path, ingested: datetime | None = None, name: str | None = None,
+              mapping: FieldMapping = DEFAULT_MAPPING) -> list[Item]:
+    """Every article in one file, with a SourceError for each part that could not be read."""
+    return list(iter_file(path, ingested, name, mapping))
+
+
 def read_sources(paths: Iterable[str | Path], exclude: Iterable[str] = DEFAULT_EXCLUDE,
                  mapping: FieldMapping = DEFAULT_MAPPING) -> Iterator[Item]:
-    """Articles and errors from every source under the given paths."""
+    """Articles and errors from every source under the given paths, one part of a file at a time."""
     ingested = datetime.now(timezone.utc)
     for source in source_files(paths, exclude):
         if isinstance(source, SourceError):
             yield source
         else:
-            yield from read_file(source.path, ingested, source.name, mapping)
+            yield from iter_file(source.path, ingested, source.name, mapping)

@@ -129,7 +129,7 @@ def _progress(unit: str, desc: str) -> Iterator[Any]:
         yield None
         return
     from tqdm import tqdm
-    progress = tqdm(unit=unit, desc=desc, leave=False)
+    progress = tqdm(unit=unit, unit_scale=unit == "B", desc=desc, leave=False)
     try:
         yield progress
     finally:
@@ -150,15 +150,12 @@ def index(sources, index_dir, prune, exclude, workers, wait, field_specs, fields
     from dateline.indexer import index_sources
 
     mapping = _mapping(field_specs, fields_file)
-    with _progress(unit="file", desc="indexing") as progress:
-        def on_file(done: int, total: int, report) -> None:
-            articles = report.added + report.updated + report.unchanged
+    with _progress(unit="B", desc="indexing") as progress:
+        def on_progress(done: int, total: int, report) -> None:
             if progress is not None:
                 progress.total = total
-                progress.update(1)
-                progress.set_postfix(articles=articles)
-            elif done == total or done % 10 == 0:
-                click.echo(f"indexed {done}/{total} files, {articles} articles", err=True)
+                progress.update(done - progress.n)
+                progress.set_postfix(articles=report.added + report.updated + report.unchanged)
 
         def on_error(error: SourceError) -> None:
             if progress is not None:
@@ -167,7 +164,7 @@ def index(sources, index_dir, prune, exclude, workers, wait, field_specs, fields
                 _report(error)
 
         report = index_sources(sources, index_dir, prune=prune, exclude=exclude or DEFAULT_EXCLUDE,
-                               workers=workers, wait=wait, on_file=on_file, on_error=on_error,
+                               workers=workers, wait=wait, on_progress=on_progress, on_error=on_error,
                                mapping=mapping)
     click.echo(report.summary(), err=True)
     sys.exit(1 if report.failed else 0)

@@ -1,8 +1,10 @@
 """An indexing run: add, update and (with --prune) remove articles so the index matches the sources.
 
 Unchanged files are recognised by path, size and modification time and not read again; a changed
-file's articles replace its old ones; --prune drops articles whose source file is gone. Commits
-happen at file boundaries, so a killed run leaves the last committed state and a re-run resumes.
+file's articles replace its old ones; --prune drops articles whose source file is gone. Files are
+read in parts (corpus/sources.py) by worker processes, a bounded number ahead of the writer, and a
+commit happens every `commit_every` documents, inside a file too: a killed run leaves its last
+commit, and a re-run goes on from there, in the middle of a file if that is where it stopped.
 """
 
 from __future__ import annotations
@@ -10,19 +12,21 @@ from __future__ import annotations
 import functools
 import os
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from dateline.children import forks_die_with_parent
 from dateline.corpus.article import Article
 from dateline.corpus.exclude import DEFAULT_EXCLUDE
 from dateline.corpus.records import DEFAULT_MAPPING, FieldMapping
-from dateline.corpus.sources import SourceFile, read_file, source_files
+from dateline.corpus.sources import Part, SourceFile, file_parts, read_part, source_files
 from dateline.errors import ArchiveError, SourceError
 from dateline.indexer.document import document_from_article, document_key
-from dateline.indexer.engine.store import Store, Writer
+from dateline.indexer.engine.store import Resume, Store, Writer
 from dateline.indexer.engine.writer import WriteFailed
 from dateline.indexer.fields import DEFAULT_INDEX
 from dateline.indexer.reprints import ReprintGroups, signature
@@ -38,6 +42,7 @@ class IndexReport:
     removed: int = 0
     files_read: int = 0
     files_skipped: int = 0
+    resumed: int = 0
     errors: list[SourceError] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -49,15 +54,29 @@ class IndexReport:
     def summary(self) -> str:
         return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
                 f"{self.removed} removed; "
-                f"{self.files_read} files read, {self.files_skipped} unchanged files skipped, "
+                f"{self.files_read} files read"
+                + (f" ({self.resumed} resumed from the last commit)" if self.resumed else "")
+                + f", {self.files_skipped} unchanged files skipped, "
                 f"{len(self.errors) - len(self.failed)} passed over, "
                 f"{len(self.failed)} sources failed in {self.seconds:.1f}s")
 
 
 @dataclass(frozen=True)
-class _ReadFile:
-    path: str
+class _Unit:
+    """One part of one source file, for a reading process; `resumed`: an earlier run committed the
+    file's parts before this one."""
+
+    source: SourceFile
+    path: str  # absolute: what the index records
     sig: str
+    part: Part
+    first: bool
+    resumed: bool
+
+
+@dataclass(frozen=True)
+class _ReadPart:
+    unit: _Unit
     items: list[Article | SourceError]
     signatures: list[bytes]
 
@@ -69,13 +88,41 @@ def file_signature(path: Path, mapping: FieldMapping = DEFAULT_MAPPING) -> str:
     return f"{path}|{stat.st_size}|{stat.st_mtime_ns}" + (f"|{mapping.key}" if mapping.key else "")
 
 
-def _read_for_index(source: SourceFile, mapping: FieldMapping) -> _ReadFile:
-    """Runs in a worker process: read one file and sign each article for reprint detection."""
-    items = read_file(source.path, name=source.name, mapping=mapping)
+def _read_for_index(unit: _Unit, mapping: FieldMapping, ingested: datetime) -> _ReadPart:
+    """Runs in a worker process: read one part of a file and sign each article for reprint detection."""
+    items = read_part(unit.source.path, unit.part, ingested, unit.source.name, mapping)
     signatures = [signature(item.title, item.body, item.published) if isinstance(item, Article) else b""
                   for item in items]
-    path = source.path.resolve()
-    return _ReadFile(str(path), file_signature(path, mapping), items, signatures)
+    return _ReadPart(unit, items, signatures)
+
+
+def _units(todo: list[tuple[SourceFile, str, str]], resume: dict[str, Resume]) -> Iterator[_Unit]:
+    """The parts to read, file after file; a file committed in part goes on from its last commit."""
+    for source, path, sig in todo:
+        point = resume.get(sig)
+        parts = file_parts(source.path, point.start, point.line) if point else file_parts(source.path)
+        for number, part in enumerate(parts):
+            yield _Unit(source, path, sig, part, first=number == 0, resumed=point is not None)
+
+
+def _in_order(pool: Executor | None, read: Callable[[_Unit], _ReadPart], units: Iterable[_Unit],
+              ahead: int) -> Iterator[_ReadPart]:
+    """Read units in parallel, in order, at most `ahead` at a time: what waits to be written is bounded
+    however large the files are."""
+    if pool is None:
+        yield from map(read, units)
+        return
+    waiting: deque[Future[_ReadPart]] = deque()
+    try:
+        for unit in units:
+            waiting.append(pool.submit(read, unit))
+            if len(waiting) > ahead:
+                yield waiting.popleft().result()
+        while waiting:
+            yield waiting.popleft().result()
+    finally:
+        for future in waiting:
+            future.cancel()
 
 
 def _existing_groups(store: Store) -> ReprintGroups:
@@ -94,11 +141,12 @@ def index_sources(
     workers: int | None = None,
     wait: float = 10.0,
     commit_every: int = int(os.environ.get("DATELINE_COMMIT_EVERY", 5000)),
-    on_file: Callable[[int, int, IndexReport], None] | None = None,
+    on_progress: Callable[[int, int, IndexReport], None] | None = None,
     on_error: Callable[[SourceError], None] | None = None,
     mapping: FieldMapping = DEFAULT_MAPPING,
 ) -> IndexReport:
-    """Index every source under the given paths; see the module docstring for the guarantees."""
+    """Index every source under the given paths; see the module docstring for the guarantees.
+    on_progress is called after each part written with the bytes read so far and to read in all."""
     with forks_die_with_parent():
         started = time.perf_counter()
         report = IndexReport()
@@ -109,39 +157,46 @@ def index_sources(
             if on_error:
                 on_error(error)
 
-        known, indexed_sources = store.indexed_signatures(), store.indexed_sources()
-        todo: list[SourceFile] = []
-        for item in source_files(paths, exclude):
-            if isinstance(item, SourceError):
-                skip(item)
-            elif file_signature(item.path.resolve(), mapping) in known:
-                report.files_skipped += 1
-            else:
-                todo.append(item)
-
         writer = store.writer(wait, PROCS)
         try:
-            pending = 0
+            known, indexed_sources = store.indexed_signatures(), store.indexed_sources()
+            todo: list[tuple[SourceFile, str, str]] = []
+            for item in source_files(paths, exclude):
+                if isinstance(item, SourceError):
+                    skip(item)
+                    continue
+                path = item.path.resolve()
+                sig = file_signature(path, mapping)
+                if sig in known and sig not in store.resume:
+                    report.files_skipped += 1
+                else:
+                    todo.append((item, str(path), sig))
+            total = sum(Path(path).stat().st_size - (store.resume[sig].start if sig in store.resume else 0)
+                        for _, path, sig in todo)
+            in_part, pending, done = dict(store.resume), 0, 0
             if todo:
-                groups = _existing_groups(store)
+                parts = _PartWriter(store, _existing_groups(store), report, skip, in_part)
                 workers = workers or os.cpu_count() or 1
                 with ProcessPoolExecutor(max_workers=workers) as pool:
-                    read = functools.partial(_read_for_index, mapping=mapping)
-                    results = pool.map(read, todo, chunksize=1) if workers > 1 else map(read, todo)
-                    for done, result in enumerate(results, start=1):
-                        pending += _write_file(writer, store, result, groups, report, skip)
+                    ingested = datetime.now(timezone.utc)
+                    read = functools.partial(_read_for_index, mapping=mapping, ingested=ingested)
+                    results = _in_order(pool if workers > 1 else None, read, _units(todo, store.resume),
+                                        ahead=2 * workers)
+                    for result in results:
+                        pending += parts.write(writer, result)
                         if pending >= commit_every:
-                            writer.commit()
+                            writer.commit(dict(in_part))
                             writer, pending = store.writer(wait, PROCS), 0
-                        if on_file:
-                            on_file(done, len(todo), report)
+                        done += max(result.unit.part.end - result.unit.part.start, 0)
+                        if on_progress:
+                            on_progress(done, total, report)
             if prune:
                 for source in indexed_sources:
                     if not Path(source).exists():
                         report.removed += writer.delete_source(source)
                         pending += 1
-            if pending or report.removed:
-                writer.commit()
+            if pending or report.removed or in_part != store.resume:
+                writer.commit(in_part)
             else:
                 writer.cancel()
         except OSError as exc:  # a full disk, a file-size limit, a folder made read-only
@@ -159,29 +214,50 @@ def index_sources(
         return report
 
 
-def _write_file(writer: Writer, store: Store, result: _ReadFile, groups: ReprintGroups, report: IndexReport,
-                skip: Callable[[SourceError], None]) -> int:
-    """Replace one file's articles in the index; returns how many documents were written."""
-    report.files_read += 1
-    old = store.checksums_of(result.path)
-    writer.delete_source(result.path)
-    written = 0
-    for item, packed in zip(result.items, result.signatures, strict=True):
-        if isinstance(item, SourceError):
-            skip(item)
-            continue
-        key = document_key(result.path, item)
-        previous = old.pop(key, None)
-        if previous is None:
-            report.added += 1
-        elif previous != item.provenance.checksum:
-            report.updated += 1
+class _PartWriter:
+    """Writes the parts of files in order. Between a file's parts it keeps the checksums of the file's
+    articles from before; `in_part` is kept to the files a commit now would leave in part."""
+
+    def __init__(self, store: Store, groups: ReprintGroups, report: IndexReport,
+                 skip: Callable[[SourceError], None], in_part: dict[str, Resume]) -> None:
+        self.store, self.groups, self.report, self.skip, self.in_part = store, groups, report, skip, in_part
+        self.old: dict[str, str] = {}
+
+    def write(self, writer: Writer, result: _ReadPart) -> int:
+        """Write one part: a file's first part first deletes its articles from before (unless an earlier
+        run committed parts of this very file), its last drops those the file no longer has. Returns
+        how many documents were written or deleted."""
+        unit, report = result.unit, self.report
+        if unit.first:
+            report.files_read += 1
+            report.resumed += unit.resumed
+            self.old = {} if unit.resumed else self.store.checksums_of(unit.path)
+            if not unit.resumed:
+                writer.delete_source(unit.path)
+                for sig in [sig for sig in self.in_part if sig.startswith(f"{unit.path}|")]:
+                    del self.in_part[sig]  # the file changed since an earlier run committed part of it
+        written = 0
+        for item, packed in zip(result.items, result.signatures, strict=True):
+            if isinstance(item, SourceError):
+                self.skip(item)
+                continue
+            key = document_key(unit.path, item)
+            previous = self.old.pop(key, None)
+            if previous is None:
+                report.added += 1
+            elif previous != item.provenance.checksum:
+                report.updated += 1
+            else:
+                report.unchanged += 1
+            group = self.groups.assign(key, packed, item.id)
+            writer.add(document_from_article(item, unit.path, unit.sig, group, packed))
+            written += 1
+        if unit.part.last:
+            for key in self.old:
+                self.groups.forget(key)
+                report.removed += 1
+            written += len(self.old)
+            self.in_part.pop(unit.sig, None)
         else:
-            report.unchanged += 1
-        group = groups.assign(key, packed, item.id)
-        writer.add(document_from_article(item, result.path, result.sig, group, packed))
-        written += 1
-    for key in old:
-        groups.forget(key)
-        report.removed += 1
-    return written + len(old)
+            self.in_part[unit.sig] = Resume(unit.part.end, unit.part.next_line)
+        return written

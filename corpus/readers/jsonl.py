@@ -21,11 +21,16 @@ class JsonLinesReader:
 
     def read(self, path: Path, data: bytes, ingested: datetime,
              mapping: FieldMapping = DEFAULT_MAPPING) -> Iterator[Article | SourceError]:
-        source = str(path)
         if not data.strip():
-            yield SourceError(source, "empty file")
+            yield SourceError(str(path), "empty file")
             return
-        for number, line in enumerate(data.splitlines(), start=1):
+        yield from self.read_lines(path, data, 1, ingested, mapping)
+
+    def read_lines(self, path: Path, data: bytes, first_line: int, ingested: datetime,
+                   mapping: FieldMapping = DEFAULT_MAPPING) -> Iterator[Article | SourceError]:
+        """The lines of one part of the file, the first of them line `first_line`."""
+        source = str(path)
+        for number, line in enumerate(data.splitlines(), start=first_line):
             if not line.strip():
                 continue
             location = f"line {number}"

@@ -21,6 +21,7 @@ from dateline.indexer.engine.writer import open_writer
 
 INDEX_NAME = "dateline"
 CHECKSUMS = "checksums.json"  # digest of every committed index file: how damage is told from a bug
+RESUME = "resume.json"  # files committed in part: where the rest of each starts
 
 
 def _how_to_build(path: Path) -> str:
@@ -104,10 +105,15 @@ def _read_checksums(path: Path) -> dict[str, dict]:
     return {name: entry for name, entry in recorded.items() if isinstance(entry, dict) and "digest" in entry}
 
 
+def _write_json(file: Path, data: Any) -> None:
+    """Replace a small record file whole: a reader sees the old one or the new one, never half."""
+    tmp = file.with_name(f"{file.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=0, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, file)
+
+
 def _write_checksums(path: Path, entries: dict[str, dict]) -> None:
-    tmp = path / f"{CHECKSUMS}.tmp"
-    tmp.write_text(json.dumps(entries, indent=0, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path / CHECKSUMS)
+    _write_json(path / CHECKSUMS, entries)
 
 
 def record_checksums(path: str | Path) -> None:
@@ -168,12 +174,57 @@ def corrupt_error(path: str | Path, damaged: list[str], exc: BaseException | Non
                         f"rebuild it: dateline index SOURCES --index {path}")
 
 
+@dataclass(frozen=True)
+class Resume:
+    """Where the uncommitted rest of a file committed in part starts: its byte and its line number."""
+
+    start: int
+    line: int
+
+
+def _resume_points(entries: Any) -> dict[str, Resume]:
+    if not isinstance(entries, dict):
+        return {}
+    return {sig: Resume(*point) for sig, point in entries.items()
+            if isinstance(point, list) and len(point) == 2 and all(isinstance(n, int) for n in point)}
+
+
 class Store:
-    """The index as an indexing run sees it: what is already there, and a writer to change it."""
+    """The index as an indexing run sees it: what is already there, and a writer to change it.
+
+    A file indexed in several commits is listed in resume.json until its last part is committed. The
+    list a commit will make true is written before it, tagged with the commit's generation, and
+    adopted (under the writer's lock) only if that generation was committed; so a kill at any moment
+    leaves each file either done, resumable from its last committed part, or not begun."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.ix = create_or_open_index(self.path)
+        self.resume: dict[str, Resume] = {}
+
+    def _settle_resume(self) -> None:
+        """Adopt the list of files committed in part that the last commit left."""
+        try:
+            recorded = json.loads((self.path / RESUME).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            recorded = {}
+        if not isinstance(recorded, dict):
+            recorded = {}
+        generation = recorded.get("generation")
+        landed = isinstance(generation, int) and self.ix.latest_generation() >= generation
+        self.resume = _resume_points(recorded.get("pending" if landed else "committed"))
+        if "pending" in recorded:
+            self._record_resume(self.resume)
+
+    def _record_resume(self, resume: dict[str, Resume], pending: dict[str, Resume] | None = None) -> None:
+        record: dict[str, Any] = {"committed": {sig: [p.start, p.line] for sig, p in resume.items()}}
+        if pending is not None:
+            record["pending"] = {sig: [p.start, p.line] for sig, p in pending.items()}
+            record["generation"] = self.ix.latest_generation() + 1
+        if record["committed"] or pending:
+            _write_json(self.path / RESUME, record)
+        else:
+            (self.path / RESUME).unlink(missing_ok=True)
 
     def indexed_signatures(self) -> set[str]:
         """The path|size|mtime signature of every file indexed."""
@@ -198,7 +249,9 @@ class Store:
             return {fields["key"]: fields["checksum"] for fields in searcher.documents(source=source)}
 
     def writer(self, wait: float, procs: int) -> Writer:
-        return Writer(self, open_writer(self.ix, self.path, wait, procs))
+        writer = Writer(self, open_writer(self.ix, self.path, wait, procs))
+        self._settle_resume()
+        return writer
 
 
 class Writer:
@@ -214,9 +267,17 @@ class Writer:
         """Delete every article of one source file; how many there were."""
         return self._writer.delete_by_term("source", source)
 
-    def commit(self) -> None:
+    def commit(self, resume: dict[str, Resume] | None = None) -> None:
+        """Commit; `resume` lists the files this commit leaves in part (default: as before)."""
+        store = self.store
+        resume = store.resume if resume is None else resume
+        if resume != store.resume:
+            store._record_resume(store.resume, pending=resume)
         self._writer.commit()
-        record_checksums(self.store.path)
+        record_checksums(store.path)
+        if resume != store.resume:
+            store._record_resume(resume)
+            store.resume = resume
 
     def cancel(self) -> None:
         self._writer.cancel()
