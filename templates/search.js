@@ -4,7 +4,7 @@
 
 (() => {
 const form = document.getElementById("search-form");
-const bundle = new URL(`${form.dataset.root}pagefind/`, location.href).href;
+const root = new URL(form.dataset.root, location.href);
 const FILTERS = JSON.parse(form.dataset.filters);  // [[name, label], ...], in the registry's order
 const PAGE = 20;  // results shown at a time
 const $ = (id) => document.getElementById(id);
@@ -127,6 +127,20 @@ function activeFilters() {
   }
 }
 
+async function exactly(term, options) {
+  // Pagefind cuts a word it does not find in an index back until it matches something ("cocoa" finds
+  // "co"), and every shard and language is an index of its own: most lack most words. So each word is
+  // also searched as an exact term ("cocoa" finds cocoa and cocoas, never co), and only pages with
+  // every word are kept, in the order of the search for all of them. A quoted phrase is exact already.
+  const words = term ? term.split(/\s+/).filter(Boolean) : [];
+  if (!words.length || term.includes('"')) return pagefind.search(term, options);
+  const exact = words.map((word) => `"${word}"`);
+  if (words.length === 1) return pagefind.search(exact[0], options);
+  const [all, ...each] = await Promise.all([term, ...exact].map((t) => pagefind.search(t, options)));
+  const found = each.map((search) => new Set(search.results.map((result) => result.id)));
+  return { ...all, results: all.results.filter((result) => found.every((ids) => ids.has(result.id))) };
+}
+
 async function run(push) {
   remember(push);
   activeFilters();
@@ -142,7 +156,7 @@ async function run(push) {
   }
   status.textContent = "Searching…";
   const sort = order.value ? { date: order.value === "newest" ? "desc" : "asc" } : undefined;
-  const search = await pagefind.search(term ? fold(term) : null, { filters, sort });
+  const search = await exactly(term ? fold(term) : null, { filters, sort });
   if (number !== searchNumber) return;
   const count = search.results.length;
   const what = term ? ` for “${term}”` : "";
@@ -154,13 +168,26 @@ async function run(push) {
   await showMore();
 }
 
+function primaryLanguage(languages) {
+  // the language Pagefind loads first: the page's own, its base language, else the one with most pages
+  const own = document.documentElement.lang.toLowerCase();
+  if (languages[own]) return own;
+  if (languages[own.split("-")[0]]) return own.split("-")[0];
+  return Object.entries(languages).sort((a, b) => b[1].page_count - a[1].page_count)[0][0];
+}
+
 async function load() {
-  pagefind = await import(`${bundle}pagefind.js`);
+  // The archive's search index comes in shards (search-bundles.json), each a Pagefind bundle with an
+  // index per language: the first bundle's page language is loaded, every other index merged into it.
+  const bundles = (await (await fetch(new URL("search-bundles.json", root))).json()).map((b) => new URL(b, root).href);
+  pagefind = await import(`${bundles[0]}pagefind.js`);
   await pagefind.options({ excerptLength: 30 });
-  const entry = await (await fetch(`${bundle}pagefind-entry.json`)).json();
-  const own = document.documentElement.lang;
-  for (const language of Object.keys(entry.languages)) {
-    if (language !== own) await pagefind.mergeIndex(bundle, { language });
+  const entries = await Promise.all(bundles.map(async (b) => (await fetch(`${b}pagefind-entry.json`)).json()));
+  const loaded = primaryLanguage(entries[0].languages);
+  for (const [number, bundle] of bundles.entries()) {
+    for (const language of Object.keys(entries[number].languages)) {
+      if (number > 0 || language !== loaded) await pagefind.mergeIndex(bundle, { language });
+    }
   }
   await pagefind.filters();  // loads the filter index, without which results carry no filter counts
 }

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from .conftest import OUTPUT, SEEDS, run_cli
+from .conftest import OUTPUT, REUTERS, SEEDS, SHARED, run_cli
 
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = OUTPUT / "screenshots"
@@ -428,3 +428,52 @@ def test_attribution_states_only_what_was_done_to_each_article(tmp_path):
     record = next(text for head, text in pages.items() if "Budget vote" in head)
     assert "moved the dateline, the editor initials and the license sentence from the text" in seed
     assert "Changes: none to the wording" in record and "editor initials" not in record
+
+
+@pytest.mark.browser
+def test_a_sharded_search_index_finds_what_one_index_finds_in_every_language(tmp_path, browser, monkeypatch):
+    """Real English and Persian copy (a Reuters file, Fars News' export) published twice: with one
+    search bundle, and cut into shards of 300 pages that the search page merges. Every query finds
+    the same articles both ways, Persian ones included; a changed article rebuilds its shard only."""
+    index = tmp_path / "index"
+    run_cli("index", str(REUTERS / "reut2-000.sgm"), str(SHARED / "data" / "fars-news" / "itrc" / "farsnews.csv"),
+            "--index", str(index))
+    whole, sharded = tmp_path / "whole", tmp_path / "sharded"
+    run_cli("site", str(whole), "--index", str(index), check=True)
+    monkeypatch.setenv("DATELINE_SEARCH_SHARD_PAGES", "300")
+    built = run_cli("site", str(sharded), "--index", str(index), process=True)
+    assert built.returncode == 0 and "search index built" in built.stderr, built.stderr
+    bundles = json.loads((sharded / "search-bundles.json").read_text())
+    assert bundles == ["pagefind/", "pagefind-1/", "pagefind-2/", "pagefind-3/", "pagefind-4/"]
+    entries = [json.loads((sharded / b / "pagefind-entry.json").read_text())["languages"] for b in bundles]
+    assert all(set(languages) == {"en", "fa"} for languages in entries)
+    pages = len(list((sharded / "articles").glob("*.html")))
+    assert sum(language["page_count"] for languages in entries for language in languages.values()) == pages > 1_200
+
+    def found(site: Path, query: str) -> tuple[int, list[str]]:
+        with serving(site) as url:
+            page = browser.new_page()
+            page.goto(url + "search.html?" + urlencode({"q": query}))
+            count = searched(page, f"for “{query}”")
+            results = page.locator("#results li")
+            page.wait_for_function("n => document.querySelectorAll('#results li').length >= n", arg=min(count, 20))
+            while page.locator("#more").is_visible():  # every match, 20 at a time
+                shown = results.count()
+                page.locator("#more").click()
+                page.wait_for_function("n => document.querySelectorAll('#results li').length > n", arg=shown)
+            assert results.count() == count
+            urls = sorted(page.locator("#results h3 a").evaluate_all("links => links.map(a => new URL(a.href).pathname)"))
+            page.close()
+            return count, urls
+
+    for query in ("ایران", "کشتی", "cocoa", "oil prices"):
+        count, first = found(sharded, query)
+        assert count > 0 and (count, first) == found(whole, query), query
+
+    kept = {b: (sharded / b / "pagefind-entry.json").stat().st_mtime_ns for b in bundles}
+    page_file = next((sharded / "articles").glob("0*.html"))
+    page_file.write_text(page_file.read_text().replace("</h1>", " edited</h1>"))
+    from dateline.search.site import build_search
+    assert build_search(sharded, shard_pages=300) == (None, False)
+    changed = [b for b in bundles if (sharded / b / "pagefind-entry.json").stat().st_mtime_ns != kept[b]]
+    assert changed == ["pagefind/"], "only the shard holding the changed page is built again"

@@ -1,5 +1,10 @@
 """Publish the archive as a static site that works from disk, with Pagefind search when served.
 
+Pagefind holds a site's whole index in memory while it builds (about 100 KB a page), so the article
+pages are indexed in shards of at most SHARD_PAGES, each its own bundle (`pagefind/`, `pagefind-1/`,
+...) built by its own Pagefind run and rebuilt only when one of its pages changed; the search page
+merges them all in the browser (search-bundles.json lists them).
+
     from dateline.search import Archive
     from dateline.search.site import build_site
     report = build_site(Archive("dateline-index"), "site/", queries={"Cocoa": "cocoa"})
@@ -9,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import os
 import re
 import shutil
 import subprocess
@@ -27,11 +34,13 @@ from dateline.search.archive import Archive
 from dateline.search.site.pages import PAGE_KINDS, SiteContext
 from dateline.search.site.render import Renderer, facet_index_path
 
-__all__ = ["SiteReport", "build_site", "parse_queries"]
+__all__ = ["SiteReport", "build_search", "build_site", "parse_queries"]
 
 NAV = [(f.plural, facet_index_path(f.name)) for f in FACET_FIELDS if f.nav]
 SITE_FOLDERS = ("articles", "browse", "queries")  # what the generator owns; anything else is left alone
 SEARCH_BUNDLE = "pagefind"
+SEARCH_BUNDLES = "search-bundles.json"  # the shards' bundles, for the search page to merge
+SHARD_PAGES = int(os.environ.get("DATELINE_SEARCH_SHARD_PAGES", 25_000))
 BUILT_FROM = "dateline-pages.sha256"  # in the bundle: the pages it was built from
 BUILD = ".dateline-build.json"  # what the last build was made from, and the pages it made
 _MAKERS = ("dateline", "dateline.corpus", "dateline.indexer", "dateline.search", "dateline.templates")
@@ -113,18 +122,82 @@ def build_site(archive: Archive, out: str | Path, queries: Mapping[str, str] | N
                 on_progress("pages", done, total)
     report = SiteReport(renderer.written, renderer.unchanged, search_index, removed=renderer.remove_stale(SITE_FOLDERS))
     if search_index:
-        built_from = out / SEARCH_BUNDLE / BUILT_FROM
-        digest = renderer.pages_digest()
-        if built_from.is_file() and built_from.read_text() == digest:
-            report.search_unchanged = True
-        else:
-            if on_progress:
-                on_progress("search index", 0, 1)
-            report.search_error = run_pagefind(out, digest)
-            report.search_index = report.search_error is None
+        report.search_error, report.search_unchanged = build_search(out, renderer.contents, on_progress)
+        report.search_index = report.search_error is None
     if not report.search_error:
         build.write_text(json.dumps({"stamp": stamp, "pages": sorted(renderer.contents)}))
     return report
+
+
+@dataclass(frozen=True)
+class SearchShard:
+    """Article pages Pagefind indexes in one run into one bundle: those whose names begin with one of
+    `prefixes` (all of them when there is one shard), and a digest of their paths and contents."""
+
+    bundle: str
+    prefixes: tuple[str, ...]
+    digest: str
+
+    @property
+    def glob(self) -> str:
+        return f"articles/{{{','.join(self.prefixes)}}}*.html" if self.prefixes else "articles/*.html"
+
+
+def search_shards(pages: Mapping[str, str], shard_pages: int = SHARD_PAGES) -> list[SearchShard]:
+    """Split the article pages (path -> digest of its bytes) into shards of about equal size, about
+    shard_pages each, by the first two characters of the article id (ids are hashes: spread evenly)."""
+    articles = sorted((path, digest) for path, digest in pages.items()
+                      if path.startswith("articles/") and path.endswith(".html"))
+    count = math.ceil(len(articles) / shard_pages)
+    if count <= 1:
+        return [SearchShard(SEARCH_BUNDLE, (), hashlib.sha256(repr(articles).encode()).hexdigest())]
+    by_prefix: dict[str, list[tuple[str, str]]] = {}
+    for path, digest in articles:
+        by_prefix.setdefault(path.removeprefix("articles/")[:2], []).append((path, digest))
+    shards: list[SearchShard] = []
+    prefixes: list[str] = []
+    members: list[tuple[str, str]] = []
+    taken = 0
+    for number, (prefix, group) in enumerate(by_prefix.items(), start=1):
+        prefixes.append(prefix)
+        members += group
+        taken += len(group)
+        if number == len(by_prefix) or taken >= len(articles) * (len(shards) + 1) / count:
+            bundle = f"{SEARCH_BUNDLE}-{len(shards)}" if shards else SEARCH_BUNDLE
+            shards.append(SearchShard(bundle, tuple(prefixes), hashlib.sha256(repr(members).encode()).hexdigest()))
+            prefixes, members = [], []
+    return shards
+
+
+def build_search(out: Path, pages: Mapping[str, str] | None = None, on_progress: Progress | None = None,
+                 shard_pages: int = SHARD_PAGES) -> tuple[str | None, bool]:
+    """Build the bundle of every shard whose pages changed (pages: path -> digest, as the renderer
+    wrote them; default: read from disk); returns why Pagefind failed (or None), and whether every
+    bundle was already built from the pages it would be built from now."""
+    if pages is None:
+        pages = {page.relative_to(out).as_posix(): hashlib.sha256(page.read_bytes()).hexdigest()
+                 for page in (out / "articles").glob("*.html")}
+    shards = search_shards(pages, shard_pages)
+    stale = [shard for shard in shards if _built_from(out / shard.bundle) != shard.digest]
+    for done, shard in enumerate(stale):
+        if on_progress:
+            on_progress("search index", done, len(stale))
+        error = run_pagefind(out, shard.bundle, shard.glob, shard.digest)
+        if error:
+            return error, False
+    bundles = {shard.bundle for shard in shards}
+    for folder in out.glob(f"{SEARCH_BUNDLE}-*"):
+        if folder.is_dir() and folder.name not in bundles and folder.name.removeprefix(f"{SEARCH_BUNDLE}-").isdigit():
+            shutil.rmtree(folder)  # a shard of a larger split than this one
+    (out / SEARCH_BUNDLES).write_text(json.dumps([f"{shard.bundle}/" for shard in shards]))
+    return None, not stale
+
+
+def _built_from(bundle: Path) -> str | None:
+    try:
+        return (bundle / BUILT_FROM).read_text()
+    except OSError:
+        return None
 
 
 def _last_build(build: Path) -> dict | None:
@@ -135,17 +208,19 @@ def _last_build(build: Path) -> dict | None:
     return last if isinstance(last, dict) and {"stamp", "pages"} <= last.keys() else None
 
 
-def run_pagefind(out: Path, digest: str) -> str | None:
-    """Pagefind (from the pagefind[bin] package) indexes the pages marked data-pagefind-body into a
-    new bundle, which then replaces the old one whole (so no file of an old index is left behind);
-    returns None, or the line of its output that says why it failed."""
-    bundle, fresh = out / SEARCH_BUNDLE, out / f"{SEARCH_BUNDLE}.new"
+def run_pagefind(out: Path, bundle_name: str = SEARCH_BUNDLE, glob: str = "articles/*.html",
+                 digest: str = "") -> str | None:
+    """Pagefind (from the pagefind[bin] package) indexes the pages matching `glob` that are marked
+    data-pagefind-body into a new bundle, which then replaces the old one whole (so no file of an old
+    index is left behind); returns None, or the line of its output that says why it failed."""
+    bundle, fresh = out / bundle_name, out / f"{bundle_name}.new"
     shutil.rmtree(fresh, ignore_errors=True)
-    result = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(out), "--output-path", str(fresh),
-                             "--silent"], capture_output=True, text=True, preexec_fn=preexec_die_with_parent())
+    result = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(out), "--glob", glob,
+                             "--output-path", str(fresh), "--silent"],
+                            capture_output=True, text=True, preexec_fn=preexec_die_with_parent())
     if result.returncode == 0:
         (fresh / BUILT_FROM).write_text(digest)
-        old = out / f"{SEARCH_BUNDLE}.old"
+        old = out / f"{bundle_name}.old"
         shutil.rmtree(old, ignore_errors=True)
         if bundle.exists():
             bundle.rename(old)

@@ -180,11 +180,6 @@ class Renderer:
                     removed += 1
         return removed
 
-    def pages_digest(self) -> str:
-        """One digest of every HTML page's path and bytes: what a search index is built from."""
-        pages = sorted((path, digest) for path, digest in self.contents.items() if path.endswith(".html"))
-        return hashlib.sha256(repr(pages).encode()).hexdigest()
-
     def static(self, name: str) -> None:
         """Copy a static asset (the stylesheet, the search script) from the templates package."""
         source = self.loader.get_source(self.env, name)[0]
