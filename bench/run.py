@@ -2,6 +2,7 @@
 
     python bench/run.py            # Reuters-21578 (../shared) and a generated 100,000-article corpus
     python bench/run.py --quick    # small sizes, as the test suite runs it
+    python bench/run.py --generated 1000000 --no-reuters   # the million-article run alone
 
 Each engine indexes in its own subprocess, so peak memory (ru_maxrss) is its own. Dateline's figure is
 end to end (reading and normalising the source files too); the peers index the articles Dateline read.
@@ -236,9 +237,45 @@ def site_worker(folder: Path) -> dict:
     build_search(out)  # timed on its own: Pagefind over the article pages, shard by shard
     pagefind_seconds = time.perf_counter() - started
     pagefind_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    shards = len(json.loads((out / "search-bundles.json").read_text()))
+    transfer = search_transfer(out, QUERIES["term"])
     shutil.rmtree(out, ignore_errors=True)
     return {"pages": report.written, "seconds": seconds, "rate": report.written / seconds, "peak_mb": peak,
-            "pagefind_seconds": pagefind_seconds, "pagefind_peak_mb": pagefind_peak}
+            "pagefind_seconds": pagefind_seconds, "pagefind_peak_mb": pagefind_peak, "shards": shards,
+            "transfer": transfer}
+
+
+def search_transfer(site: Path, query: str) -> dict | None:
+    """Serve the site, open its search page for `query` in headless Chromium and count the bytes of
+    every response (Pagefind's worker included) until the first results show; None without a browser."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        return None
+    server = subprocess.Popen([sys.executable, "-m", "dateline", "serve", str(site), "--port", "0"],
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        url = server.stderr.readline().split(" at ")[1].split()[0]
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=[
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            page = browser.new_page()
+            sizes: list[int] = []
+            page.on("requestfinished", lambda request: sizes.append(
+                request.sizes()["responseBodySize"] + request.sizes()["responseHeadersSize"]))
+            started = time.perf_counter()
+            page.goto(f"{url}search.html?q={query}")
+            page.wait_for_function("document.querySelectorAll('#results li').length > 0", timeout=300_000)
+            seconds = time.perf_counter() - started
+            status = page.locator("#status").inner_text()
+            browser.close()
+        return {"bytes": sum(sizes), "requests": len(sizes), "seconds": seconds, "status": status}
+    finally:
+        server.terminate()
+        server.wait()
 
 
 def _subprocess(*args: str) -> dict:
@@ -282,8 +319,13 @@ def print_table(name: str, rows: list[dict], site: dict) -> None:
     print("first run of each query (cold caches), ms: " + "; ".join(
         f"{r['engine']} " + " / ".join(f"{r['first'][k]:.1f}" for k in kinds) for r in rows))
     print(f"static site: {site['pages']} pages in {site['seconds']:.1f}s ({site['rate']:.0f} pages/s, "
-          f"peak {site['peak_mb']:.0f} MB); Pagefind index {site['pagefind_seconds']:.1f}s "
-          f"(peak {site['pagefind_peak_mb']:.0f} MB)")
+          f"peak {site['peak_mb']:.0f} MB); Pagefind index in {site['shards']} shard(s), "
+          f"{site['pagefind_seconds']:.1f}s (peak {site['pagefind_peak_mb']:.0f} MB)")
+    transfer = site["transfer"]
+    if transfer:
+        print(f"site search for {QUERIES['term']!r}: {transfer['bytes'] / 2**20:.2f} MB in "
+              f"{transfer['requests']} requests, first results in {transfer['seconds']:.1f}s "
+              f"({transfer['status']})")
 
 
 LAUNCH = """
@@ -374,6 +416,7 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small corpora, a few repeats (CI smoke run)")
     parser.add_argument("--generated", type=int, default=100_000, help="size of the generated corpus")
+    parser.add_argument("--no-reuters", action="store_true", help="the generated corpus only")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--site-worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--sources", nargs="*", help=argparse.SUPPRESS)
@@ -398,8 +441,9 @@ def main() -> None:
         else:
             sources = [str(REUTERS)]
         title = "Reuters-21578" + (" (first 1,000)" if args.quick else "")
-        print_table(title, *bench_corpus("reuters", sources, work, repeats))
-        bench_command_line(sources, work, 3 if args.quick else 15)
+        if not args.no_reuters:
+            print_table(title, *bench_corpus("reuters", sources, work, repeats))
+            bench_command_line(sources, work, 3 if args.quick else 15)
         size = 2_000 if args.quick else args.generated
         generated = work / "generated" / "corpus.jsonl"
         generated.parent.mkdir()
