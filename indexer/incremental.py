@@ -140,7 +140,7 @@ def index_sources(
     exclude: Iterable[str] = DEFAULT_EXCLUDE,
     workers: int | None = None,
     wait: float = 10.0,
-    commit_every: int = int(os.environ.get("DATELINE_COMMIT_EVERY", 5000)),
+    commit_every: int = int(os.environ.get("DATELINE_COMMIT_EVERY", 25_000)),
     on_progress: Callable[[int, int, IndexReport], None] | None = None,
     on_error: Callable[[SourceError], None] | None = None,
     mapping: FieldMapping = DEFAULT_MAPPING,
@@ -185,7 +185,7 @@ def index_sources(
                     for result in results:
                         pending += parts.write(writer, result)
                         if pending >= commit_every:
-                            writer.commit(dict(in_part))
+                            writer.commit(dict(in_part), merge=False)
                             writer, pending = store.writer(wait, PROCS), 0
                         done += max(result.unit.part.end - result.unit.part.start, 0)
                         if on_progress:

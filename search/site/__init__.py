@@ -16,7 +16,6 @@ import hashlib
 import json
 import math
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -24,8 +23,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-
-import langcodes
 
 from dateline.children import preexec_die_with_parent
 from dateline.errors import DatelineError
@@ -231,20 +228,4 @@ def run_pagefind(out: Path, bundle_name: str = SEARCH_BUNDLE, glob: str = "artic
     lines = [line.strip() for line in (result.stderr + result.stdout).splitlines() if line.strip()]
     reason = next((line for line in lines if "panicked" not in line and not line.startswith(("note:", "stack"))),
                   f"exit status {result.returncode}")
-    suspects = pages_pagefind_cannot_take(out)
-    named = f"; pages with a lang that is no language tag: {', '.join(suspects[:3])}" if suspects else ""
-    return f"pagefind failed: {reason}{named}"
-
-
-_PAGE_LANG = re.compile(rb"<html[^>]*\slang=[\"']([^\"']*)[\"']", re.I)
-
-
-def pages_pagefind_cannot_take(out: Path) -> list[str]:
-    """Pages whose lang attribute is no BCP 47 tag, which Pagefind panics on (it names neither the
-    page nor the value). Dateline's own pages always carry a valid tag; these are someone else's."""
-    suspects = []
-    for page in sorted(out.rglob("*.html")):
-        match = _PAGE_LANG.search(page.read_bytes()[:2048])
-        if match and not langcodes.tag_is_valid(match.group(1).decode("utf-8", "replace")):
-            suspects.append(page.relative_to(out).as_posix())
-    return suspects
+    return f"pagefind failed: {reason}"
