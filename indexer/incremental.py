@@ -88,6 +88,14 @@ def file_signature(path: Path, mapping: FieldMapping = DEFAULT_MAPPING) -> str:
     return f"{path}|{stat.st_size}|{stat.st_mtime_ns}" + (f"|{mapping.key}" if mapping.key else "")
 
 
+def _size(path: Path) -> int:
+    """A file's size for the progress total; a file gone since it was listed is reported when read."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def _read_for_index(unit: _Unit, mapping: FieldMapping, ingested: datetime) -> _ReadPart:
     """Runs in a worker process: read one part of a file and sign each article for reprint detection."""
     items = read_part(unit.source.path, unit.part, ingested, unit.source.name, mapping)
@@ -166,12 +174,16 @@ def index_sources(
                     skip(item)
                     continue
                 path = item.path.resolve()
-                sig = file_signature(path, mapping)
+                try:
+                    sig = file_signature(path, mapping)
+                except OSError as exc:  # gone since it was listed
+                    skip(SourceError(str(item.path), f"cannot read: {exc.strerror or exc}"))
+                    continue
                 if sig in known and sig not in store.resume:
                     report.files_skipped += 1
                 else:
                     todo.append((item, str(path), sig))
-            total = sum(Path(path).stat().st_size - (store.resume[sig].start if sig in store.resume else 0)
+            total = sum(_size(Path(path)) - (store.resume[sig].start if sig in store.resume else 0)
                         for _, path, sig in todo)
             in_part, pending, done = dict(store.resume), 0, 0
             if todo:
@@ -195,6 +207,8 @@ def index_sources(
                     if not Path(source).exists():
                         report.removed += writer.delete_source(source)
                         pending += 1
+                for sig in [sig for sig in in_part if not Path(sig.split("|", 1)[0]).exists()]:
+                    del in_part[sig]  # a file committed in part, gone since
             if pending or report.removed or in_part != store.resume:
                 writer.commit(in_part)
             else:

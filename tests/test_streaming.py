@@ -14,6 +14,7 @@ from pathlib import Path
 
 from dateline.corpus.sources import file_parts, read_file, read_part
 from dateline.errors import SourceError
+from dateline.indexer import index_sources
 from dateline.indexer.engine.store import RESUME, Resume, Store
 from dateline.search import Archive
 
@@ -140,4 +141,14 @@ def test_a_commit_that_did_not_land_is_not_taken_for_one(tmp_path):
     writer = Store(index).writer(1, 1)
     assert writer.store.resume == {"/a.jsonl|1|1": Resume(200, 17)}
     writer.commit({})
+    assert not (index / RESUME).exists()
+
+
+def test_prune_forgets_a_file_committed_in_part_that_is_gone(tmp_path):
+    index, source = tmp_path / "index", tmp_path / "kept.jsonl"
+    _json_lines(source, 3, 20)
+    Store(index).writer(1, 1).commit({f"{tmp_path / 'gone.jsonl'}|10|10": Resume(100, 9)})
+    index_sources([source], index)
+    assert json.loads((index / RESUME).read_text())["committed"], "without --prune it is kept"
+    index_sources([source], index, prune=True)
     assert not (index / RESUME).exists()
