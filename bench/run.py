@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 REUTERS = Path(os.environ.get("DATELINE_SHARED", ROOT.parent / "shared")) / "data" / "reuters21578"
@@ -264,8 +265,12 @@ def search_transfer(site: Path, query: str) -> dict | None:
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
             page = browser.new_page()
             sizes: list[int] = []
-            page.on("requestfinished", lambda request: sizes.append(
-                request.sizes()["responseBodySize"] + request.sizes()["responseHeadersSize"]))
+
+            def finished(request: Any) -> None:
+                size = request.sizes()  # one round trip to the browser
+                sizes.append(size["responseBodySize"] + size["responseHeadersSize"])
+
+            page.on("requestfinished", finished)
             started = time.perf_counter()
             page.goto(f"{url}search.html?q={query}")
             page.wait_for_function("document.querySelectorAll('#results li').length > 0", timeout=300_000)

@@ -267,12 +267,11 @@ class Writer:
         """Delete every article of one source file; how many there were."""
         return self._writer.delete_by_term("source", source)
 
-    def commit(self, resume: dict[str, Resume] | None = None, merge: bool = True) -> None:
-        """Commit; `resume` lists the files this commit leaves in part (default: as before). Without
-        `merge`, the new segments are added as they are (Whoosh merges small segments in one process,
-        rewriting every posting, so commits inside a run leave that to the run's last commit)."""
+    def commit(self, resume: dict[str, Resume], merge: bool = True) -> None:
+        """Commit; `resume` lists the files this commit leaves in part. Without `merge`, the new
+        segments are added as they are (Whoosh merges small segments in one process, rewriting every
+        posting, so commits inside a run leave that to the run's last commit)."""
         store = self.store
-        resume = store.resume if resume is None else resume
         if resume != store.resume:
             store._record_resume(store.resume, pending=resume)
         self._writer.commit(merge=merge)

@@ -179,7 +179,7 @@ def build_search(out: Path, pages: Mapping[str, str] | None = None, on_progress:
     for done, shard in enumerate(stale):
         if on_progress:
             on_progress("search index", done, len(stale))
-        error = run_pagefind(out, shard.bundle, shard.glob, shard.digest)
+        error = run_pagefind(out, shard)
         if error:
             return error, False
     bundles = {shard.bundle for shard in shards}
@@ -205,19 +205,18 @@ def _last_build(build: Path) -> dict | None:
     return last if isinstance(last, dict) and {"stamp", "pages"} <= last.keys() else None
 
 
-def run_pagefind(out: Path, bundle_name: str = SEARCH_BUNDLE, glob: str = "articles/*.html",
-                 digest: str = "") -> str | None:
-    """Pagefind (from the pagefind[bin] package) indexes the pages matching `glob` that are marked
-    data-pagefind-body into a new bundle, which then replaces the old one whole (so no file of an old
-    index is left behind); returns None, or the line of its output that says why it failed."""
-    bundle, fresh = out / bundle_name, out / f"{bundle_name}.new"
+def run_pagefind(out: Path, shard: SearchShard) -> str | None:
+    """Pagefind (from the pagefind[bin] package) indexes the shard's pages into a new bundle, which
+    then replaces the shard's old one whole (so no file of an old index is left behind); returns None,
+    or the line of its output that says why it failed."""
+    bundle, fresh = out / shard.bundle, out / f"{shard.bundle}.new"
     shutil.rmtree(fresh, ignore_errors=True)
-    result = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(out), "--glob", glob,
+    result = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(out), "--glob", shard.glob,
                              "--output-path", str(fresh), "--silent"],
                             capture_output=True, text=True, preexec_fn=preexec_die_with_parent())
     if result.returncode == 0:
-        (fresh / BUILT_FROM).write_text(digest)
-        old = out / f"{bundle_name}.old"
+        (fresh / BUILT_FROM).write_text(shard.digest)
+        old = out / f"{shard.bundle}.old"
         shutil.rmtree(old, ignore_errors=True)
         if bundle.exists():
             bundle.rename(old)
