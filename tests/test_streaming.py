@@ -152,3 +152,24 @@ def test_prune_forgets_a_file_committed_in_part_that_is_gone(tmp_path):
     assert json.loads((index / RESUME).read_text())["committed"], "without --prune it is kept"
     index_sources([source], index, prune=True)
     assert not (index / RESUME).exists()
+
+
+def test_a_file_gone_between_listing_and_reading_is_one_source_error(tmp_path, monkeypatch):
+    from dateline.indexer import incremental
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    _json_lines(corpus / "kept.jsonl", 3, 20)
+    _json_lines(corpus / "gone.jsonl", 3, 20)
+    signed = incremental.file_signature
+
+    def vanishing(path, mapping):
+        if path.name == "gone.jsonl":
+            raise FileNotFoundError(2, "No such file or directory")
+        return signed(path, mapping)
+
+    monkeypatch.setattr(incremental, "file_signature", vanishing)
+    report = index_sources([corpus], index)
+    assert [str(error) for error in report.failed] == [
+        f"{corpus / 'gone.jsonl'}: cannot read: No such file or directory"]
+    assert report.added == 3 and report.files_read == 1
