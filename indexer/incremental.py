@@ -15,6 +15,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -61,8 +62,11 @@ class IndexReport:
                 f"{len(self.failed)} sources failed in {self.seconds:.1f}s")
 
 
+ToRead = tuple[SourceFile, str, str]  # the file, its absolute path (what the index records), its signature
+
+
 @dataclass(frozen=True)
-class _Unit:
+class Unit:
     """One part of one source file, for a reading process; `resumed`: an earlier run committed the
     file's parts before this one."""
 
@@ -75,8 +79,8 @@ class _Unit:
 
 
 @dataclass(frozen=True)
-class _ReadPart:
-    unit: _Unit
+class ReadPart:
+    unit: Unit
     items: list[Article | SourceError]
     signatures: list[bytes]
 
@@ -96,31 +100,31 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _read_for_index(unit: _Unit, mapping: FieldMapping, ingested: datetime) -> _ReadPart:
+def read_for_index(unit: Unit, mapping: FieldMapping, ingested: datetime) -> ReadPart:
     """Runs in a worker process: read one part of a file and sign each article for reprint detection."""
     items = read_part(unit.source.path, unit.part, ingested, unit.source.name, mapping)
     signatures = [signature(item.title, item.body, item.published) if isinstance(item, Article) else b""
                   for item in items]
-    return _ReadPart(unit, items, signatures)
+    return ReadPart(unit, items, signatures)
 
 
-def _units(todo: list[tuple[SourceFile, str, str]], resume: dict[str, Resume]) -> Iterator[_Unit]:
+def units_to_read(todo: list[ToRead], resume: dict[str, Resume]) -> Iterator[Unit]:
     """The parts to read, file after file; a file committed in part goes on from its last commit."""
     for source, path, sig in todo:
         point = resume.get(sig)
         parts = file_parts(source.path, point.start, point.line) if point else file_parts(source.path)
         for number, part in enumerate(parts):
-            yield _Unit(source, path, sig, part, first=number == 0, resumed=point is not None)
+            yield Unit(source, path, sig, part, first=number == 0, resumed=point is not None)
 
 
-def _in_order(pool: Executor | None, read: Callable[[_Unit], _ReadPart], units: Iterable[_Unit],
-              ahead: int) -> Iterator[_ReadPart]:
+def _in_order(pool: Executor | None, read: Callable[[Unit], ReadPart], units: Iterable[Unit],
+              ahead: int) -> Iterator[ReadPart]:
     """Read units in parallel, in order, at most `ahead` at a time: what waits to be written is bounded
     however large the files are."""
     if pool is None:
         yield from map(read, units)
         return
-    waiting: deque[Future[_ReadPart]] = deque()
+    waiting: deque[Future[ReadPart]] = deque()
     try:
         for unit in units:
             waiting.append(pool.submit(read, unit))
@@ -131,6 +135,62 @@ def _in_order(pool: Executor | None, read: Callable[[_Unit], _ReadPart], units: 
     finally:
         for future in waiting:
             future.cancel()
+
+
+def files_to_read(store: Store, paths: Iterable[str | Path], exclude: Iterable[str], mapping: FieldMapping,
+                  skip: Callable[[SourceError], None], report: IndexReport) -> list[ToRead]:
+    """The source files under `paths` that are new, changed or committed in part, each with its
+    absolute path and signature; unchanged ones are counted as skipped."""
+    known = store.indexed_signatures()
+    todo: list[ToRead] = []
+    for item in source_files(paths, exclude):
+        if isinstance(item, SourceError):
+            skip(item)
+            continue
+        path = item.path.resolve()
+        try:
+            sig = file_signature(path, mapping)
+        except OSError as exc:  # gone since it was listed
+            skip(SourceError(str(item.path), f"cannot read: {exc.strerror or exc}"))
+            continue
+        if sig in known and sig not in store.resume:
+            report.files_skipped += 1
+        else:
+            todo.append((item, str(path), sig))
+    return todo
+
+
+def prune_gone(writer: Writer, indexed_sources: list[str], in_part: dict[str, Resume],
+               report: IndexReport) -> int:
+    """Delete the articles of indexed files that are gone, and forget gone files committed in part;
+    how many deletions."""
+    deleted = 0
+    for source in indexed_sources:
+        if not Path(source).exists():
+            report.removed += writer.delete_source(source)
+            deleted += 1
+    for sig in [sig for sig in in_part if not Path(sig.split("|", 1)[0]).exists()]:
+        del in_part[sig]  # a file committed in part, gone since
+    return deleted
+
+
+@contextmanager
+def cancelled_on_error(writer: Callable[[], Writer], index_dir: str | Path) -> Iterator[None]:
+    """Whatever stops a run before its commit cancels the writer open then (`writer()`); the index
+    keeps its last commit, and a failure to write is one line naming the index."""
+    try:
+        yield
+    except OSError as exc:  # a full disk, a file-size limit, a folder made read-only
+        writer().cancel()
+        raise ArchiveError(f"{index_dir}: cannot write the index ({exc.strerror or exc}); "
+                           f"it keeps its last commit") from None
+    except WriteFailed as error:
+        writer().cancel()
+        raise ArchiveError(f"{index_dir}: cannot write the index ({error}); "
+                           "it keeps its last commit") from None
+    except BaseException:
+        writer().cancel()
+        raise
 
 
 def _existing_groups(store: Store) -> ReprintGroups:
@@ -166,23 +226,9 @@ def index_sources(
                 on_error(error)
 
         writer = store.writer(wait, PROCS)
-        try:
-            known, indexed_sources = store.indexed_signatures(), store.indexed_sources()
-            todo: list[tuple[SourceFile, str, str]] = []
-            for item in source_files(paths, exclude):
-                if isinstance(item, SourceError):
-                    skip(item)
-                    continue
-                path = item.path.resolve()
-                try:
-                    sig = file_signature(path, mapping)
-                except OSError as exc:  # gone since it was listed
-                    skip(SourceError(str(item.path), f"cannot read: {exc.strerror or exc}"))
-                    continue
-                if sig in known and sig not in store.resume:
-                    report.files_skipped += 1
-                else:
-                    todo.append((item, str(path), sig))
+        with cancelled_on_error(lambda: writer, index_dir):
+            indexed_sources = store.indexed_sources()
+            todo = files_to_read(store, paths, exclude, mapping, skip, report)
             total = sum(_size(Path(path)) - (store.resume[sig].start if sig in store.resume else 0)
                         for _, path, sig in todo)
             in_part, pending, done = dict(store.resume), 0, 0
@@ -191,9 +237,9 @@ def index_sources(
                 workers = workers or os.cpu_count() or 1
                 with ProcessPoolExecutor(max_workers=workers) as pool:
                     ingested = datetime.now(timezone.utc)
-                    read = functools.partial(_read_for_index, mapping=mapping, ingested=ingested)
-                    results = _in_order(pool if workers > 1 else None, read, _units(todo, store.resume),
-                                        ahead=2 * workers)
+                    read = functools.partial(read_for_index, mapping=mapping, ingested=ingested)
+                    units = units_to_read(todo, store.resume)
+                    results = _in_order(pool if workers > 1 else None, read, units, ahead=2 * workers)
                     for result in results:
                         pending += parts.write(writer, result)
                         if pending >= commit_every:
@@ -203,27 +249,11 @@ def index_sources(
                         if on_progress:
                             on_progress(done, total, report)
             if prune:
-                for source in indexed_sources:
-                    if not Path(source).exists():
-                        report.removed += writer.delete_source(source)
-                        pending += 1
-                for sig in [sig for sig in in_part if not Path(sig.split("|", 1)[0]).exists()]:
-                    del in_part[sig]  # a file committed in part, gone since
+                pending += prune_gone(writer, indexed_sources, in_part, report)
             if pending or report.removed or in_part != store.resume:
                 writer.commit(in_part)
             else:
                 writer.cancel()
-        except OSError as exc:  # a full disk, a file-size limit, a folder made read-only
-            writer.cancel()
-            raise ArchiveError(f"{index_dir}: cannot write the index ({exc.strerror or exc}); "
-                               f"it keeps its last commit") from None
-        except WriteFailed as error:
-            writer.cancel()
-            raise ArchiveError(f"{index_dir}: cannot write the index ({error}); "
-                               "it keeps its last commit") from None
-        except BaseException:
-            writer.cancel()
-            raise
         report.seconds = time.perf_counter() - started
         return report
 
@@ -237,7 +267,7 @@ class _PartWriter:
         self.store, self.groups, self.report, self.skip, self.in_part = store, groups, report, skip, in_part
         self.old: dict[str, str] = {}
 
-    def write(self, writer: Writer, result: _ReadPart) -> int:
+    def write(self, writer: Writer, result: ReadPart) -> int:
         """Write one part: a file's first part first deletes its articles from before (unless an earlier
         run committed parts of this very file), its last drops those the file no longer has. Returns
         how many documents were written or deleted."""
