@@ -144,12 +144,42 @@ def _progress(unit: str, desc: str) -> Iterator[Any]:
 @click.option("--workers", type=int, default=None, help="Reader processes (default: one per core).")
 @click.option("--wait", type=float, default=10.0, show_default=True,
               help="Seconds to wait for another process writing the same index.")
+@click.option("--spark", "master", metavar="MASTER",
+              help="Read and index on Apache Spark: local[2], spark://host:7077, yarn "
+                   "(pip install 'dateline[spark]'; see the README's \"Running on a cluster\").")
+@click.option("--shards", type=click.IntRange(1), metavar="N",
+              help="With --spark: segments written in parallel (default: Spark's parallelism).")
+@click.option("--parquet", type=click.Path(file_okay=False), metavar="DIR",
+              help="With --spark: also write the whole archive to DIR as Parquet, partitioned by year.")
+@click.option("--spark-conf", "spark_conf", multiple=True, metavar="KEY=VALUE",
+              help="With --spark: a Spark setting, e.g. spark.executor.memory=4g (repeatable).")
 @field_options
-def index(sources, index_dir, prune, exclude, workers, wait, field_specs, fields_file) -> None:
-    """Read SOURCES and add, update (and with --prune remove) their articles in the index."""
+def index(sources, index_dir, prune, exclude, workers, wait, master, shards, parquet, spark_conf, field_specs,
+          fields_file) -> None:
+    """Read SOURCES and add, update (and with --prune remove) their articles in the index.
+
+    \b
+    Examples:
+      dateline index reuters21578/ --index reuters-index
+      dateline index warcs/ --index archive-index --spark local[4] --parquet archive-parquet/
+    """
     from dateline.indexer import index_sources
 
     mapping = _mapping(field_specs, fields_file)
+    if master is None:
+        if shards or parquet or spark_conf:
+            raise click.UsageError("--shards, --parquet and --spark-conf go with --spark MASTER")
+    else:
+        from dateline.indexer.spark import index_sources_on_spark
+
+        conf = [tuple(setting.split("=", 1)) for setting in spark_conf]
+        if any(len(setting) != 2 for setting in conf):
+            raise click.UsageError("--spark-conf takes KEY=VALUE")
+        report = index_sources_on_spark(sources, index_dir, master, shards=shards, parquet=parquet,
+                                        prune=prune, exclude=exclude or DEFAULT_EXCLUDE, wait=wait,
+                                        conf=conf, on_error=_report, mapping=mapping)
+        click.echo(report.summary(), err=True)
+        sys.exit(1 if report.failed else 0)
     with _progress(unit="B", desc="indexing") as progress:
         def on_progress(done: int, total: int, report) -> None:
             if progress is not None:

@@ -141,6 +141,11 @@ def same_story(first: Story, second: Story) -> bool:
     return _contained(first, second) >= CONTAINED
 
 
+def bands(told: Story) -> list[bytes]:
+    """The LSH bands of a story's MinHash values: stories with one band equal are candidates."""
+    return [told.hashes[band * ROWS:(band + 1) * ROWS].tobytes() for band in range(BANDS)]
+
+
 class _Bands:
     """Which stories share a band of MinHash values: one dict per band from the band's hash to its
     keys (a bare key while there is one, as most buckets hold), about 1.5 KB a story where
@@ -151,7 +156,7 @@ class _Bands:
 
     @staticmethod
     def _hashes(story: Story) -> list[int]:
-        return [hash(story.hashes[band * ROWS:(band + 1) * ROWS].tobytes()) for band in range(BANDS)]
+        return [hash(band) for band in bands(story)]
 
     def candidates(self, story: Story) -> set[str]:
         found: set[str] = set()

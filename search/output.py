@@ -12,7 +12,10 @@ import json
 import textwrap
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
+
+from dateline.indexer.fields import local_day
 
 if TYPE_CHECKING:
     from dateline.corpus.article import Article
@@ -238,29 +241,68 @@ def _parquet_schema() -> Any:
     return pa.schema([(name, types.get(name, text)) for name in EXPORT_COLUMNS])
 
 
+def parquet_row(article: Article, group: str) -> dict[str, Any]:
+    """One typed row: timestamps in UTC (a zone-less date as UTC), the record's unmapped fields as JSON."""
+    from dateline.corpus.article import aware
+
+    published = aware(article.published) if article.published else None
+    row = {**_flat(article, group), "published": published,
+           "ingested": article.provenance.ingested, "fetched": article.provenance.fetched}
+    row["extra"] = json.dumps(row["extra"], ensure_ascii=False) if row["extra"] else None
+    return row
+
+
+def _parquet_batches(articles: Iterable[tuple[Article, str]], schema: Any, by_year: bool) -> Iterator[Any]:
+    import pyarrow as pa
+
+    batch: list[dict[str, Any]] = []
+    for article, group in articles:
+        row = parquet_row(article, group)
+        if by_year:  # the year facet's year: the source's own calendar year
+            row["year"] = local_day(article.published) // 10_000 or None
+        batch.append(row)
+        if len(batch) == PARQUET_BATCH:
+            yield pa.RecordBatch.from_pylist(batch, schema=schema)
+            batch = []
+    if batch:
+        yield pa.RecordBatch.from_pylist(batch, schema=schema)
+
+
 def write_parquet(articles: Iterable[tuple[Article, str]], path: str) -> int:
-    """Articles as a Parquet file, typed (timestamps in UTC, lists as lists, the record's unmapped
-    fields as JSON text), written a batch at a time; how many."""
+    """Articles as a Parquet file, typed (parquet_row), written a batch at a time; how many."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from dateline.corpus.article import aware
-
     schema, written = _parquet_schema(), 0
     with pq.ParquetWriter(path, schema) as writer:
-        batch: list[dict[str, Any]] = []
-        for article, group in articles:
-            published = aware(article.published) if article.published else None  # a zone-less date as UTC
-            row = {**_flat(article, group), "published": published,
-                   "ingested": article.provenance.ingested, "fetched": article.provenance.fetched}
-            row["extra"] = json.dumps(row["extra"], ensure_ascii=False) if row["extra"] else None
-            batch.append(row)
-            if len(batch) == PARQUET_BATCH:
-                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-                written, batch = written + len(batch), []
-        if batch or not written:
-            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-            written += len(batch)
+        for batch in _parquet_batches(articles, schema, by_year=False):
+            writer.write_batch(batch)
+            written += batch.num_rows
+        if not written:
+            writer.write_table(pa.Table.from_pylist([], schema=schema))
+    return written
+
+
+def write_parquet_by_year(articles: Iterable[tuple[Article, str]], folder: str | Path,
+                          basename: str = "part-{i}.parquet") -> int:
+    """Articles as a Parquet dataset partitioned by year (folders year=1987/, undated ones in
+    year=__HIVE_DEFAULT_PARTITION__/, as Spark and Hive name them), a batch at a time; how many.
+    Several writers can fill one folder in parallel, each with its own `basename`."""
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    schema = _parquet_schema().append(pa.field("year", pa.int32()))
+    written = 0
+
+    def counted() -> Iterator[Any]:
+        nonlocal written
+        for batch in _parquet_batches(articles, schema, by_year=True):
+            written += batch.num_rows
+            yield batch
+
+    ds.write_dataset(counted(), folder, schema=schema, format="parquet", basename_template=basename,
+                     partitioning=ds.partitioning(pa.schema([("year", pa.int32())]), flavor="hive"),
+                     existing_data_behavior="overwrite_or_ignore")
     return written
 
 

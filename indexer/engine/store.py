@@ -6,13 +6,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from whoosh import index
 from whoosh.index import EmptyIndexError, FileIndex
+from whoosh.writing import SegmentWriter
 
 from dateline.errors import ArchiveError
 from dateline.indexer.engine import patches  # noqa: F401  (applied on import)
@@ -174,6 +177,33 @@ def corrupt_error(path: str | Path, damaged: list[str], exc: BaseException | Non
                         f"rebuild it: dateline index SOURCES --index {path}")
 
 
+def write_segment(index_dir: str | Path, documents: Iterable[dict[str, Any]], scratch: str | None = None
+                  ) -> Any | None:
+    """Write documents as one new segment of the index at index_dir without taking its lock: built in
+    a scratch folder on this machine, then moved in whole; what the caller hands to `adopt`. None if
+    there were no documents. Until a commit adopts it, the segment is an unlisted file that the
+    index's next commit deletes."""
+    path = Path(index_dir)
+    ix = index.open_dir(str(path), indexname=INDEX_NAME)
+    with tempfile.TemporaryDirectory(prefix="dateline-segment-", dir=scratch) as folder:
+        local = index.create_in(folder, ix.schema, indexname=INDEX_NAME)
+        writer = SegmentWriter(local, _lk=False)
+        try:
+            for document in documents:
+                writer.add_document(**document)
+        except BaseException:
+            writer.cancel()
+            raise
+        if not writer._added:
+            writer.cancel()
+            return None
+        segment = writer._finalize_segment()
+        name = segment.make_filename(segment.COMPOUND_EXT)
+        shutil.copyfile(Path(folder, name), path / f"{name}.part")
+        os.replace(path / f"{name}.part", path / name)
+    return segment
+
+
 @dataclass(frozen=True)
 class Resume:
     """Where the uncommitted rest of a file committed in part starts: its byte and its line number."""
@@ -262,6 +292,10 @@ class Writer:
 
     def add(self, document: dict[str, Any]) -> None:
         self._writer.add_document(**document)
+
+    def adopt(self, segments: list[Any]) -> None:
+        """Add segments made by write_segment to this commit."""
+        self._writer.adopt(segments)
 
     def delete_source(self, source: str) -> int:
         """Delete every article of one source file; how many there were."""

@@ -62,6 +62,15 @@ class CheckedMpWriter(MpWriter):
         self.errors: Queue = Queue()
         self._jobs: Queue = self.jobqueue
         self.jobqueue: Any = _Jobs(self._jobs, self)
+        self._adopted: list[Any] = []
+
+    def adopt(self, segments: list[Any]) -> None:
+        """Segments written elsewhere into this index's folder (write_segment), added as they are
+        by the next commit."""
+        self._adopted.extend(segments)
+
+    def _merge_segments(self, mergetype: Any, optimize: Any, merge: Any) -> list[Any]:
+        return [*super()._merge_segments(mergetype, optimize, merge), *self._adopted]
 
     def _new_task(self) -> _SubWriter:
         task = _SubWriter(self.storage, self.indexname, self._jobs, self.resultqueue, self.subargs,
