@@ -9,7 +9,7 @@ DEMO = .demo
 $(BIN)/dateline: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[test,bench,spark]'
 	touch $@
 
 install: $(BIN)/dateline
@@ -28,4 +28,4 @@ tests/node_modules/axe-core: tests/package.json tests/package-lock.json
 test: install tests/node_modules/axe-core
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -n 2
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup

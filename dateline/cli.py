@@ -404,10 +404,13 @@ def kwic(query, index_dir, date_from, date_to, width, sort, limit, fmt, **filter
 @filter_options
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl",
               show_default=True, help="parquet: typed columns (timestamps, lists), for pandas, DuckDB, R.")
-@click.option("--output", type=click.Path(dir_okay=False), metavar="FILE",
+@click.option("--output", type=click.Path(), metavar="FILE",
               help="Write here, and what was exported (query, filters, time, index generation) to "
                    "FILE.meta.json; default: standard output, that record on standard error.")
-def export(query, index_dir, date_from, date_to, fmt, output, **filter_values) -> None:
+@click.option("--by-year", is_flag=True,
+              help="With --format parquet: --output is a folder with one year=YYYY/ folder a year (the "
+                   "layout `dateline index --spark --parquet` writes).")
+def export(query, index_dir, date_from, date_to, fmt, output, by_year, **filter_values) -> None:
     """Every matching article with every field (body, topics, places, people, provenance), oldest first.
 
     \b
@@ -415,16 +418,30 @@ def export(query, index_dir, date_from, date_to, fmt, output, **filter_values) -
       dateline export cocoa --place brazil --format csv --output cocoa-brazil.csv
       dateline export --format jsonl --output archive.jsonl          # the whole archive
       dateline export --format parquet --output archive.parquet
+      dateline export --format parquet --by-year --output archive-parquet/
     """
-    from dateline.search.output import export_record, write_export, write_parquet
+    from dateline.search.output import (
+        export_record,
+        replacing,
+        write_export,
+        write_parquet,
+        write_parquet_by_year,
+    )
 
     if fmt == "parquet" and not output:
         raise click.UsageError("--format parquet writes a file: give --output FILE")
+    if by_year and fmt != "parquet":
+        raise click.UsageError("--by-year goes with --format parquet")
+    if output and Path(output).is_dir() and not by_year:
+        raise click.UsageError(f"--output {output} is a folder: give a file, or --by-year")
     filters = _filters(filter_values)
     with _open_archive(index_dir) as archive:
         articles = archive.export(query, filters=filters, date_from=date_from,
                                   date_to=date_to)
-        if fmt == "parquet":
+        if by_year:
+            with replacing(output) as folder:
+                written = write_parquet_by_year(articles, folder)
+        elif fmt == "parquet":
             written = write_parquet(articles, output)
         elif output:
             with open(output, "w", encoding="utf-8", newline="") as out:

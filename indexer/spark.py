@@ -27,9 +27,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -189,26 +187,14 @@ def session(master: str, conf: Iterable[tuple[str, str]] = ()) -> Any:
 
 
 def write_parquet_archive(spark: Any, index_dir: str | Path, folder: str | Path, parts: int) -> int:
-    """The whole committed index as a year-partitioned Parquet dataset, written by `parts` tasks into a
-    new folder that then replaces `folder`; how many articles."""
-    folder = Path(folder).resolve()
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    fresh = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-    try:
+    """The whole committed index as a year-partitioned Parquet dataset written by `parts` tasks, replacing
+    `folder`; how many articles."""
+    from dateline.search.output import replacing
+
+    with replacing(folder) as fresh:
         write = functools.partial(_parquet_part, parts=parts, index_dir=str(Path(index_dir).resolve()),
                                   folder=str(fresh))
-        written = sum(spark.sparkContext.parallelize(range(parts), parts).flatMap(write).collect())
-        if folder.exists():
-            old = folder.with_name(f".{folder.name}-old")
-            shutil.rmtree(old, ignore_errors=True)
-            folder.rename(old)
-            fresh.rename(folder)
-            shutil.rmtree(old)
-        else:
-            fresh.rename(folder)
-    finally:
-        shutil.rmtree(fresh, ignore_errors=True)
-    return written
+        return sum(spark.sparkContext.parallelize(range(parts), parts).flatMap(write).collect())
 
 
 def index_sources_on_spark(

@@ -9,8 +9,11 @@ from __future__ import annotations
 import csv
 import html
 import json
+import shutil
+import tempfile
 import textwrap
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -281,6 +284,26 @@ def write_parquet(articles: Iterable[tuple[Article, str]], path: str) -> int:
         if not written:
             writer.write_table(pa.Table.from_pylist([], schema=schema))
     return written
+
+
+@contextmanager
+def replacing(folder: str | Path) -> Iterator[Path]:
+    """A new empty folder beside `folder` that replaces it, whole, when the block ends without error:
+    a reader never sees half an export, and years no longer in the archive do not linger."""
+    folder = Path(folder).resolve()
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    try:
+        yield fresh
+        if folder.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{folder.name}-old-", dir=folder.parent))
+            folder.rename(old / folder.name)
+            fresh.rename(folder)
+            shutil.rmtree(old)
+        else:
+            fresh.rename(folder)
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)
 
 
 def write_parquet_by_year(articles: Iterable[tuple[Article, str]], folder: str | Path,

@@ -1,0 +1,171 @@
+"""`dateline index --spark`: on Spark (local[2]) the same index as a local run of the same sources: ids,
+counts, facet totals, reprint groups and the top 10 of several queries; the same errors; the same
+incremental updates; and the Parquet archive, which Spark SQL opens and which equals a local export.
+
+All of it runs on one xdist worker, so one Spark driver serves every test."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from dateline.search import Archive
+
+from .conftest import SEEDS, SHARED, run_cli
+
+pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
+
+SPARK = "local[2]"
+WARC_SAMPLES = SHARED / "data" / "warc-samples"
+QUERIES = ["cocoa", "oil prices", '"interest rates"', "oil AND NOT gas", "place:usa wheat", "title:gold",
+           "bank*", "example", "gov.uk OR government"]
+_TIMING = re.compile(r" in \d+\.\ds$")
+
+
+def messages(stderr: str) -> list[str]:
+    """What a run said about its sources and its summary, without the time it took or Spark's own log."""
+    return [_TIMING.sub("", line) for line in stderr.splitlines()
+            if line.startswith(("error:", "note:")) or " added, " in line]
+
+
+def ranked_top(archive: Archive, query: str, n: int = 10) -> dict[str, float]:
+    """The top n of a ranking with every document tied with the nth: the same set whatever order ties
+    were written in."""
+    ranked = archive.rank(query, 500)
+    if not ranked:
+        return {}
+    cut = ranked[min(n, len(ranked)) - 1][1]
+    return {doc: round(score, 5) for doc, score in ranked if score >= cut - 1e-6}
+
+
+def assert_same_index(local, spark) -> None:
+    with Archive(local) as one, Archive(spark) as other:
+        articles = {article.id: (group, article.provenance.checksum) for article, group in one.iter_articles()}
+        assert articles, "the local index is empty"
+        assert {article.id: (group, article.provenance.checksum)
+                for article, group in other.iter_articles()} == articles
+        for query in QUERIES:
+            assert ranked_top(other, query) == ranked_top(one, query), query
+    stats = [json.loads(run_cli("stats", "--format", "json", "--top", "1000", "--index", str(index),
+                                check=True).stdout) for index in (local, spark)]
+    for figures in stats:
+        figures.pop("size_bytes")
+    assert stats[0] == stats[1]
+
+
+@pytest.fixture(scope="session")
+def reuters_on_spark(tmp_path_factory, reuters):
+    """Reuters-21578 indexed on Spark, with its Parquet archive."""
+    folder = tmp_path_factory.mktemp("reuters-spark")
+    result = run_cli("index", str(reuters), "--index", str(folder / "index"), "--spark", SPARK,
+                     "--parquet", str(folder / "parquet"))
+    return folder, result
+
+
+@pytest.mark.slow
+def test_reuters_on_spark_is_the_local_index(reuters_on_spark, reuters_index):
+    folder, result = reuters_on_spark
+    assert result.returncode == 0, result.stderr
+    assert "20000 added, 0 updated, 0 unchanged, 0 removed; 26 files read" in result.stderr
+    assert "6 passed over, 0 sources failed" in result.stderr
+    with Archive(folder / "index") as archive:  # the reprint groups are there, not only equal
+        assert sum(1 for article, group in archive.iter_articles() if group != article.id) > 500
+    assert_same_index(reuters_index, folder / "index")
+    searches = [run_cli("search", "cocoa", "--facet", "place,year", "--index", str(index), check=True).stdout
+                for index in (reuters_index, folder / "index")]
+    assert "of 127 articles for 'cocoa'" in searches[1]
+    assert searches[1] == searches[0]
+
+
+@pytest.mark.slow
+def test_parquet_archive_opens_in_spark_sql_and_equals_the_local_export(reuters_on_spark, reuters_index,
+                                                                         tmp_path):
+    import pyarrow.dataset as ds
+    from pyspark.sql import SparkSession
+
+    folder, result = reuters_on_spark
+    assert result.returncode == 0, result.stderr
+    parquet = folder / "parquet"
+    assert sorted(path.name for path in parquet.iterdir()) == ["year=1987", "year=__HIVE_DEFAULT_PARTITION__"]
+    spark = SparkSession.builder.getOrCreate()
+    years = {row["year"]: row["count"] for row in spark.read.parquet(str(parquet)).groupBy("year").count().collect()}
+    with Archive(reuters_index) as archive:
+        undated = sum(1 for article, _ in archive.iter_articles() if article.published is None)
+    assert years == {1987: 20000 - undated, None: undated}
+
+    run_cli("export", "--format", "parquet", "--by-year", "--output", str(tmp_path / "local"),
+            "--index", str(reuters_index), check=True)
+    tables = [ds.dataset(path, format="parquet", partitioning="hive").to_table().drop(["ingested"]).sort_by("id")
+              for path in (parquet, tmp_path / "local")]
+    assert tables[0].num_rows == 20000
+    assert tables[0].schema == tables[1].schema
+    assert tables[0].equals(tables[1])
+
+
+def test_warc_samples_on_spark_are_the_local_index(tmp_path):
+    local = run_cli("index", str(WARC_SAMPLES), "--index", str(tmp_path / "local"))
+    spark = run_cli("index", str(WARC_SAMPLES), "--index", str(tmp_path / "spark"), "--spark", SPARK)
+    assert spark.returncode == local.returncode == 1  # the samples include damaged archives
+    assert messages(spark.stderr) == messages(local.stderr)
+    assert any(line.startswith("error: ") and "example-wrong-chunks.warc.gz" in line
+               for line in messages(spark.stderr))
+    assert_same_index(tmp_path / "local", tmp_path / "spark")
+
+
+def _change(sources) -> None:
+    """An archive's next delivery: one story revised, one withdrawn, a file of reprints of another file's
+    stories added, a file touched without a change."""
+    text = (sources / "reut2-001.sgm").read_text(encoding="latin-1")
+    stories = re.findall(r"<REUTERS.*?</REUTERS>", text, re.S)
+    text = text.replace(stories[3], stories[3].replace("<BODY>", "<BODY>Revised: ", 1))
+    text = text.replace(stories[7] + "\n", "")
+    (sources / "reut2-001.sgm").write_text(text, encoding="latin-1")
+    other = (sources / "reut2-002.sgm").read_text(encoding="latin-1")
+    copies = [story.replace('NEWID="', 'NEWID="9') for story in re.findall(r"<REUTERS.*?</REUTERS>", other, re.S)[:30]]
+    (sources / "reut2-099.sgm").write_text("\n".join(copies) + "\n", encoding="latin-1")
+    os.utime(sources / "reut2-000.sgm")
+
+
+def test_incremental_runs_on_spark_change_what_a_local_run_changes(tmp_path, reuters):
+    sources = tmp_path / "reuters"
+    sources.mkdir()
+    for name in ("reut2-000.sgm", "reut2-001.sgm", "reut2-002.sgm"):
+        shutil.copy(reuters / name, sources / name)
+    local, spark = ("--index", str(tmp_path / "local")), ("--index", str(tmp_path / "spark"), "--spark", SPARK)
+    first = [run_cli("index", str(sources), *options, check=True) for options in (local, spark)]
+    assert messages(first[1].stderr) == messages(first[0].stderr)
+    _change(sources)
+    second = [run_cli("index", str(sources), *options, check=True) for options in (local, spark)]
+    assert messages(second[1].stderr) == messages(second[0].stderr)
+    assert "30 added, 1 updated, 1998 unchanged, 1 removed; 3 files read" in second[1].stderr
+    assert_same_index(tmp_path / "local", tmp_path / "spark")
+    with Archive(tmp_path / "spark") as archive:
+        generation = archive.generation
+        copies = sum(1 for article, group in archive.iter_articles()
+                     if article.provenance.source.endswith("reut2-099.sgm") and group != article.id)
+    assert copies > 20  # the new file's stories joined the groups of the stories they repeat
+    third = run_cli("index", str(sources), *spark, check=True)
+    assert "0 added, 0 updated, 0 unchanged, 0 removed; 0 files read, 4 unchanged files skipped" in third.stderr
+    with Archive(tmp_path / "spark") as archive:
+        assert archive.generation == generation  # nothing to do: no commit
+
+
+def test_spark_without_java_is_one_line(tmp_path):
+    env = {**os.environ, "JAVA_HOME": str(tmp_path / "no-java"), "PATH": os.path.dirname(sys.executable)}
+    done = subprocess.run([sys.executable, "-m", "dateline", "index", str(SEEDS), "--index", str(tmp_path / "ix"),
+                           "--spark", "local[1]"], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 2
+    ours = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(ours) == 1 and "cannot start Spark on local[1]" in ours[0] and "Java 17" in ours[0]
+    assert not (tmp_path / "ix").exists()  # nothing was created for a run that could not start
+
+
+def test_spark_options_need_spark():
+    result = run_cli("index", str(SEEDS), "--parquet", "out")
+    assert result.returncode == 2 and "go with --spark MASTER" in result.stderr
