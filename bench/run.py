@@ -3,6 +3,7 @@
     python bench/run.py            # Reuters-21578 (../shared) and a generated 100,000-article corpus
     python bench/run.py --quick    # small sizes, as the test suite runs it
     python bench/run.py --generated 1000000 --no-reuters   # the million-article run alone
+    python bench/run.py --spark    # indexing only: the local indexer beside Spark local[1] and local[2]
 
 Each engine indexes in its own subprocess, so peak memory (ru_maxrss) is its own. Dateline's figure is
 end to end (reading and normalising the source files too); the peers index the articles Dateline read.
@@ -416,12 +417,79 @@ def bench_command_line(sources: list[str], work: Path, runs: int) -> None:
           f"{updated_ms:.0f} ms after an incremental update of one file ({updated_ms / cold_ms:.0%} of cold)")
 
 
+SPARK_LAUNCH = """
+import json, os, subprocess, sys, time
+def rss(session):
+    total = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session:  # the session id: every process the command started
+            total += int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    return total
+started = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=open(os.environ["ERR"], "w"),
+                         start_new_session=True)
+peak = 0
+while child.poll() is None:
+    peak = max(peak, rss(child.pid))
+    time.sleep(0.2)
+assert child.returncode == 0, open(os.environ["ERR"]).read()
+print(json.dumps({"seconds": time.perf_counter() - started, "stderr": open(os.environ["ERR"]).read(),
+                  "peak_mb": peak / 2**20}))
+"""
+
+
+def _spark_run(sources: list[str], index: Path, master: str | None) -> dict:
+    """One `dateline index` as a whole process: wall time, the peak of the memory of all its processes
+    together (Spark's JVM and Python workers, or the reader and writer processes), sampled every 0.2 s,
+    the articles added and, on Spark, each step's seconds."""
+    command = [sys.executable, "-m", "dateline", "index", *sources, "--index", str(index)]
+    command += ["--spark", master] if master else ["--workers", "2"]
+    out = subprocess.run([sys.executable, "-c", SPARK_LAUNCH, *command], capture_output=True, text=True,
+                         check=True, env={**os.environ, "ERR": str(index.with_suffix(".stderr"))})
+    run = json.loads(out.stdout)
+    summary = next(line for line in run["stderr"].splitlines() if " added, " in line)
+    run["articles"] = int(summary.split()[0])
+    run["stages"] = {line.strip().rsplit(" ", 1)[0]: float(line.strip().rsplit(" ", 1)[1][:-1])
+                     for line in run["stderr"].splitlines() if line.startswith("  ")}
+    return run
+
+
+def bench_spark(name: str, sources: list[str], work: Path) -> None:
+    """The local indexer beside `dateline index --spark` on local[1] and local[2], same sources, one run:
+    what Spark costs on one machine, and which steps a second core (a second executor) speeds up."""
+    runs = {}
+    for master in (None, "local[1]", "local[2]"):
+        index = work / f"{name}-spark-{master or 'local'}"
+        runs[master or "local indexer (2 workers)"] = _spark_run(sources, index, master)
+        shutil.rmtree(index, ignore_errors=True)
+    stages = list(runs["local[2]"]["stages"])
+    print(f"\n## {name} on Spark: {runs['local[2]']['articles']} articles, whole processes")
+    header = ["run", "wall s", "articles/s", "peak MB (all processes)", *(f"{stage} s" for stage in stages)]
+    print("| " + " | ".join(header) + " |\n|" + "---|" * len(header))
+    for label, run in runs.items():
+        cells = [label, f"{run['seconds']:.1f}", f"{run['articles'] / run['seconds']:.0f}",
+                 f"{run['peak_mb']:.0f}", *(f"{run['stages'][stage]:.1f}" if run["stages"] else "-"
+                                            for stage in stages)]
+        print("| " + " | ".join(cells) + " |")
+    one, two = runs["local[1]"], runs["local[2]"]
+    local = runs["local indexer (2 workers)"]
+    print(f"Spark local[2] / local indexer: {two['seconds'] / local['seconds']:.2f}x the time; "
+          f"local[1] / local[2]: {one['seconds'] / two['seconds']:.2f}x overall, by step: " + ", ".join(
+              f"{stage} {one['stages'][stage] / max(two['stages'][stage], 1e-6):.2f}x" for stage in stages))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small corpora, a few repeats (CI smoke run)")
     parser.add_argument("--generated", type=int, default=100_000, help="size of the generated corpus")
     parser.add_argument("--no-reuters", action="store_true", help="the generated corpus only")
+    parser.add_argument("--spark", action="store_true",
+                        help="indexing only: the local indexer beside --spark local[1] and local[2]")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--site-worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--sources", nargs="*", help=argparse.SUPPRESS)
@@ -446,13 +514,18 @@ def main() -> None:
         else:
             sources = [str(REUTERS)]
         title = "Reuters-21578" + (" (first 1,000)" if args.quick else "")
-        if not args.no_reuters:
-            print_table(title, *bench_corpus("reuters", sources, work, repeats))
-            bench_command_line(sources, work, 3 if args.quick else 15)
         size = 2_000 if args.quick else args.generated
         generated = work / "generated" / "corpus.jsonl"
         generated.parent.mkdir()
         generated_corpus(generated, size)
+        if args.spark:
+            if not args.no_reuters:
+                bench_spark(title, sources, work)
+            bench_spark("Generated", [str(generated.parent)], work)
+            return
+        if not args.no_reuters:
+            print_table(title, *bench_corpus("reuters", sources, work, repeats))
+            bench_command_line(sources, work, 3 if args.quick else 15)
         print_table("Generated", *bench_corpus("generated", [str(generated.parent)], work, repeats))
 
 

@@ -46,6 +46,7 @@ class IndexReport:
     resumed: int = 0
     errors: list[SourceError] = field(default_factory=list)
     seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)  # seconds each step of a Spark run took
 
     @property
     def failed(self) -> list[SourceError]:
@@ -59,7 +60,8 @@ class IndexReport:
                 + (f" ({self.resumed} resumed from the last commit)" if self.resumed else "")
                 + f", {self.files_skipped} unchanged files skipped, "
                 f"{len(self.errors) - len(self.failed)} passed over, "
-                f"{len(self.failed)} sources failed in {self.seconds:.1f}s")
+                f"{len(self.failed)} sources failed in {self.seconds:.1f}s"
+                + ("".join(f"\n  {stage} {seconds:.1f}s" for stage, seconds in self.stages.items())))
 
 
 ToRead = tuple[SourceFile, str, str]  # the file, its absolute path (what the index records), its signature

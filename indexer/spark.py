@@ -162,6 +162,18 @@ def _parquet_part(part: int, parts: int, index_dir: str, folder: str) -> list[in
                                       basename=f"part-{part:05d}-{{i}}.parquet")]
 
 
+class _Clock:
+    """Records how long each step of a run took, in the report: what a cluster speeds up and what not."""
+
+    def __init__(self, report: IndexReport) -> None:
+        self.report, self.last = report, time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.report.stages[stage] = now - self.last
+        self.last = now
+
+
 def session(master: str, conf: Iterable[tuple[str, str]] = ()) -> Any:
     """A Spark session on `master` whose Python workers run this interpreter (so they have Dateline)
     unless the configuration names another."""
@@ -215,7 +227,9 @@ def index_sources_on_spark(
     and the same index as index_sources, in `shards` new segments (default: Spark's parallelism)."""
     started = time.perf_counter()
     report = IndexReport()
+    clock = _Clock(report)
     spark = session(master, conf)
+    clock("starting Spark")
     sc = spark.sparkContext
     from pyspark import StorageLevel
 
@@ -247,11 +261,14 @@ def index_sources_on_spark(
                               key=lambda row: row.ordinal):
                 assert isinstance(row.item, SourceError)
                 skip(row.item)
+            clock("reading")
             articles = rows.filter(lambda row: isinstance(row.item, Article))
             groups = _reprint_groups(spark, store, articles, file_end)
+            clock("matching reprints")
             write = functools.partial(_write_shard, index_dir=str(index_dir), units=sc.broadcast(units),
                                       groups=sc.broadcast(groups), before=sc.broadcast(before))
             written = articles.coalesce(shards or sc.defaultParallelism).mapPartitions(write).collect()
+            clock("writing segments")
             rows.unpersist()
             for path in again:
                 writer.delete_source(path)
@@ -267,12 +284,14 @@ def index_sources_on_spark(
             writer.commit(in_part)
         else:
             writer.cancel()
+        clock("committing")
     if parquet is not None:
         try:
             write_parquet_archive(spark, index_dir, parquet, shards or sc.defaultParallelism)
         except OSError as exc:
             raise ArchiveError(f"{parquet}: cannot write the Parquet archive ({exc.strerror or exc}); "
                                "the index is committed") from None
+        clock("writing Parquet")
     report.seconds = time.perf_counter() - started
     return report
 
