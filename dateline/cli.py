@@ -148,7 +148,8 @@ def _progress(unit: str, desc: str) -> Iterator[Any]:
               help="Read and index on Apache Spark: local[2], spark://host:7077, yarn "
                    "(pip install 'dateline[spark]'; see the README's \"Running on a cluster\").")
 @click.option("--shards", type=click.IntRange(1), metavar="N",
-              help="With --spark: segments written in parallel (default: Spark's parallelism).")
+              help="With --spark: segments written in parallel (default: Spark's parallelism; at most "
+                   "one per part read).")
 @click.option("--parquet", type=click.Path(file_okay=False), metavar="DIR",
               help="With --spark: also write the whole archive to DIR as Parquet, partitioned by year.")
 @click.option("--spark-conf", "spark_conf", multiple=True, metavar="KEY=VALUE",
@@ -170,6 +171,8 @@ def index(sources, index_dir, prune, exclude, workers, wait, master, shards, par
         if shards or parquet or spark_conf:
             raise click.UsageError("--shards, --parquet and --spark-conf go with --spark MASTER")
     else:
+        if workers is not None:
+            raise click.UsageError("--workers is for a local run; on Spark the executors read")
         from dateline.indexer.spark import index_sources_on_spark
 
         conf = [tuple(setting.split("=", 1)) for setting in spark_conf]

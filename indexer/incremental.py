@@ -197,7 +197,7 @@ def cancelled_on_error(writer: Callable[[], Writer], index_dir: str | Path) -> I
 
 def _existing_groups(store: Store) -> ReprintGroups:
     groups = ReprintGroups()
-    for key, packed, group in store.reprint_signatures():
+    for _docnum, key, packed, group in store.reprint_signatures():
         groups.add_existing(key, packed, group)
     return groups
 

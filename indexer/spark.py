@@ -27,9 +27,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -88,6 +90,13 @@ def _with_bands(version: Version) -> tuple[int, str, str, bytes, list[int]]:
     return number, key, group, packed, hashes
 
 
+def _indexed_versions(part: int, index_dir: str, parts: int) -> Iterator[Version]:
+    """Runs on an executor: the signed articles already in the index, of one run of document numbers."""
+    for docnum, key, packed, group in Store(index_dir).reprint_signatures(part, parts):
+        if packed:
+            yield -1 - docnum, key, group, packed
+
+
 def _confirmed(pair: Any) -> bool:
     return same_story(story(pair.later_signature), story(pair.earlier_signature))
 
@@ -125,7 +134,7 @@ def replay_groups(pairs: Iterable[tuple[int, tuple[int, str]]], starting: dict[i
         if present:
             _key, first = min(present)
             groups[later] = groups.get(first, starting[first])
-    return {number: group for number, group in groups.items() if number >= 0 and group != starting[number]}
+    return {number: group for number, group in groups.items() if group != starting[number]}
 
 
 def _write_shard(rows: Iterator[_Read], index_dir: str, units: Any, groups: Any,
@@ -160,6 +169,24 @@ def _parquet_part(part: int, parts: int, index_dir: str, folder: str) -> list[in
     with Archive(index_dir) as archive:
         return [write_parquet_by_year(archive.iter_articles(part, parts), folder,
                                       basename=f"part-{part:05d}-{{i}}.parquet")]
+
+
+@contextmanager
+def _job_failure(index_dir: Path) -> Iterator[None]:
+    """A Spark job that fails (a task that raised, an executor lost past Spark's retries) is one line
+    with the task's own last line of error, not a JVM stack trace."""
+    try:
+        yield
+    except DatelineError:
+        raise
+    except Exception as exc:
+        if not type(exc).__module__.startswith(("pyspark", "py4j")):
+            raise
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        cause = next((line for line in reversed(lines) if re.match(r"[\w.]+(Error|Exception)\b", line)),
+                     lines[-1] if lines else type(exc).__name__)
+        raise ArchiveError(f"{index_dir}: the Spark job failed ({cause[:300]}); the index keeps its last "
+                           "commit") from None
 
 
 class _Clock:
@@ -242,7 +269,7 @@ def index_sources_on_spark(
             on_error(error)
 
     writer = store.writer(wait, PROCS)
-    with cancelled_on_error(lambda: writer, index_dir):
+    with cancelled_on_error(lambda: writer, index_dir), _job_failure(index_dir):
         indexed_sources = store.indexed_sources()
         todo = files_to_read(store, paths, exclude, mapping, skip, report)
         units = list(units_to_read(todo, store.resume))
@@ -302,11 +329,12 @@ def _reprint_groups(spark: Any, store: Store, articles: Any, file_end: dict[str,
     executors, the confirmed pairs replayed on the driver."""
     from pyspark.sql import functions as F
 
-    indexed = [(-number, key, group, packed) for number, (key, packed, group)
-               in enumerate(store.reprint_signatures(), start=1) if packed]
     new = articles.filter(lambda row: row.packed).map(
         lambda row: (row.ordinal, row.key, row.item.id, row.packed))
-    versions = new.union(spark.sparkContext.parallelize(indexed, max(1, len(indexed) // 50_000)))
+    parts = spark.sparkContext.defaultParallelism
+    indexed = spark.sparkContext.parallelize(range(parts), parts).flatMap(
+        functools.partial(_indexed_versions, index_dir=str(store.path), parts=parts))
+    versions = new.union(indexed)
     signed = spark.createDataFrame(versions.map(_with_bands), "number long, key string, start string, "
                                    "signature binary, bands array<long>").persist()
     banded = signed.select("number", "key", F.posexplode("bands").alias("band", "hash"))
@@ -328,7 +356,10 @@ def _reprint_groups(spark: Any, store: Store, articles: Any, file_end: dict[str,
         confirmed.append((pair.later, (pair.earlier, pair.earlier_key)))
         starting[pair.later], starting[pair.earlier] = pair.later_start, pair.earlier_start
     signed.unpersist()
-    asked = spark.sparkContext.broadcast({key for _, (earlier, key) in confirmed if earlier < 0})
-    read_again = dict(articles.filter(lambda row: row.key in asked.value)
-                      .map(lambda row: (row.key, (row.ordinal, bool(row.packed)))).collect())
+    read_again: dict[str, tuple[int, bool]] = {}
+    indexed_keys = {key for _, (earlier, key) in confirmed if earlier < 0}
+    if indexed_keys:  # when are they read again, if they are
+        asked = spark.sparkContext.broadcast(indexed_keys)
+        read_again = dict(articles.filter(lambda row: row.key in asked.value)
+                          .map(lambda row: (row.key, (row.ordinal, bool(row.packed)))).collect())
     return replay_groups(confirmed, starting, _Timeline(file_end, read_again))

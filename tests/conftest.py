@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -58,6 +59,17 @@ def run_cli(*args: str, check: bool = False, process: bool = False, timeout: flo
     if check and result.returncode != 0:
         raise AssertionError(f"dateline {' '.join(args)} failed: {result.stderr}")
     return result
+
+
+def file_size_limit(limit: int):
+    """For a child process (preexec_fn) that may write no file larger than `limit` bytes: a full disk, as
+    a writer sees it."""
+    def apply() -> None:
+        import resource
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead of killing
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
 
 
 @pytest.fixture(scope="session")

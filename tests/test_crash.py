@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import run_cli
+from .conftest import file_size_limit, run_cli
 
 FILES = ("reut2-000.sgm", "reut2-001.sgm", "reut2-002.sgm")
 ARTICLES = 3000
@@ -108,16 +108,6 @@ def test_killed_site_build_leaves_no_process_and_rebuilds(tmp_path, small_reuter
     assert not list(out.rglob("*.tmp")), "a killed build's temporary files are not left as pages"
 
 
-def _file_size_limit(limit: int):
-    """A child process that may write no file larger than `limit` bytes: a full disk, as the writer sees it."""
-    def apply() -> None:
-        import resource
-
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead of killing
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-    return apply
-
-
 @pytest.mark.slow
 def test_a_write_that_fails_is_one_line_and_loses_nothing_committed(tmp_path, small_reuters):
     index = tmp_path / "index"
@@ -126,7 +116,7 @@ def test_a_write_that_fails_is_one_line_and_loses_nothing_committed(tmp_path, sm
     assert _count(index) == 1000
     first.write_bytes(first.read_bytes().replace(b"Reuter\n&#3;", b"Reuters\n&#3;", 5))  # an update
     failed = subprocess.run([sys.executable, "-m", "dateline", "index", str(small_reuters), "--index", str(index)],
-                            preexec_fn=_file_size_limit(3_000_000), capture_output=True, text=True, timeout=300)
+                            preexec_fn=file_size_limit(3_000_000), capture_output=True, text=True, timeout=300)
     errors = [line for line in failed.stderr.splitlines() if line.startswith("error:")]
     assert failed.returncode == 2 and "Traceback" not in failed.stderr, failed.stderr
     assert len(errors) == 1 and "cannot write the index" in errors[0] and "keeps its last commit" in errors[0]

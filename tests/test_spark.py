@@ -17,7 +17,7 @@ import pytest
 
 from dateline.search import Archive
 
-from .conftest import SEEDS, SHARED, run_cli
+from .conftest import SEEDS, SHARED, file_size_limit, run_cli
 
 pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
 
@@ -116,6 +116,12 @@ def test_warc_samples_on_spark_are_the_local_index(tmp_path):
     assert any(line.startswith("error: ") and "example-wrong-chunks.warc.gz" in line
                for line in messages(spark.stderr))
     assert_same_index(tmp_path / "local", tmp_path / "spark")
+    sites = []
+    for name in ("local", "spark"):  # and the site is the same site
+        run_cli("site", str(tmp_path / f"{name}-site"), "--index", str(tmp_path / name), "--no-search", check=True)
+        sites.append(sorted(str(page.relative_to(tmp_path / f"{name}-site"))
+                            for page in (tmp_path / f"{name}-site").rglob("*.html")))
+    assert len(sites[0]) > 56 and sites[1] == sites[0]
 
 
 def _change(sources) -> None:
@@ -169,3 +175,24 @@ def test_spark_without_java_is_one_line(tmp_path):
 def test_spark_options_need_spark():
     result = run_cli("index", str(SEEDS), "--parquet", "out")
     assert result.returncode == 2 and "go with --spark MASTER" in result.stderr
+
+
+def test_a_failed_spark_job_is_one_line_and_the_index_keeps_its_last_commit(tmp_path, reuters):
+    index = tmp_path / "index"
+    run_cli("index", str(SEEDS), "--index", str(index), check=True)
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    shutil.copy(reuters / "reut2-000.sgm", sources)
+    # a full disk, as a segment of 1,000 articles meets it
+    done = subprocess.run([sys.executable, "-m", "dateline", "index", str(sources), "--index", str(index),
+                           "--spark", "local[1]"], preexec_fn=file_size_limit(2_000_000), capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 2, done.stderr
+    ours = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(ours) == 1 and "the Spark job failed" in ours[0] and "the index keeps its last commit" in ours[0]
+    assert "Traceback" not in done.stderr
+    stats = json.loads(run_cli("stats", "--format", "json", "--index", str(index), check=True).stdout)
+    assert stats["articles"] == 1
+    assert run_cli("check", "--index", str(index)).returncode == 0
+    again = run_cli("index", str(sources), "--index", str(index), "--spark", SPARK, check=True)
+    assert "1000 added" in again.stderr

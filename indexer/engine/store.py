@@ -265,13 +265,17 @@ class Store:
         with self.ix.reader() as reader:
             return [term.decode() for term in reader.lexicon("source")]
 
-    def reprint_signatures(self) -> Iterator[tuple[str, bytes, str]]:
-        """(key, MinHash signature, reprint group) of every article indexed."""
+    def reprint_signatures(self, part: int = 0, parts: int = 1) -> Iterator[tuple[int, str, bytes, str]]:
+        """(document number, key, MinHash signature, reprint group) of every article indexed, or of those
+        in `part` of `parts` runs of document numbers, for readers working in parallel."""
         with self.ix.reader() as reader:
             if reader.doc_count():
+                total = reader.doc_count_all()
+                start, stop = total * part // parts, total * (part + 1) // parts
                 keys, hashes, groups = (reader.column_reader(name) for name in ("key", "minhash", "reprint"))
                 for docnum in reader.all_doc_ids():
-                    yield keys[docnum], hashes[docnum], groups[docnum]
+                    if start <= docnum < stop:
+                        yield docnum, keys[docnum], hashes[docnum], groups[docnum]
 
     def checksums_of(self, source: str) -> dict[str, str]:
         """Each indexed article of one source file: its key and body checksum."""
