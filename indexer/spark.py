@@ -209,15 +209,17 @@ def session(master: str, conf: Iterable[tuple[str, str]] = ()) -> Any:
     except ImportError:
         raise DatelineError("--spark needs PySpark: pip install 'dateline[spark]'") from None
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # read by PySpark, not by its configuration
+    logging = Path(__file__).with_name("spark-log4j2.properties")
     builder = (SparkSession.builder.master(master).appName("dateline index")
-               .config("spark.sql.session.timeZone", "UTC"))
+               .config("spark.sql.session.timeZone", "UTC")
+               .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={logging}"))
     if master.startswith("local"):  # Spark's 200 shuffle partitions are for clusters
         builder = builder.config("spark.sql.shuffle.partitions", 2 * (os.cpu_count() or 1))
     for key, value in conf:
         builder = builder.config(key, value)
     try:
         spark = builder.config("spark.ui.showConsoleProgress", str(sys.stderr.isatty()).lower()).getOrCreate()
-        spark.sparkContext.setLogLevel("ERROR")
+        spark.sparkContext.setLogLevel("FATAL")  # also for a session this process had already
         return spark
     except Exception as exc:  # no Java, a master that does not answer, a bad setting
         message = " ".join(str(exc).split())
