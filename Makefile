@@ -28,4 +28,4 @@ tests/node_modules/axe-core: tests/package.json tests/package-lock.json
 test: install tests/node_modules/axe-core
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -q -n 2

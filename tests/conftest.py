@@ -108,3 +108,9 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """The Spark tests first: they are the longest, so the other worker's share of the rest balances them
+    instead of one worker running them alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("spark") is None)
