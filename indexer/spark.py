@@ -9,7 +9,7 @@ and holds the index's write lock throughout. Then:
    Dateline's own readers; a file that cannot be read is an error row, reported as `dateline index`
    reports it. The articles stay cached on the executors.
 2. Reprints: each MinHash signature is cut into its LSH bands and articles sharing a band are paired
-   (a shuffle on the band), the pairs checked with `same_story` on executors. The driver gets only the
+   (a Spark SQL join on the band), the pairs checked with `same_story` on executors. The driver gets only the
    confirmed pairs and names groups from them in the order a local run reads the files, with the copies
    a local run would hold at that moment, so the groups are those of a local run.
 3. Write: the articles are cut into shards by reading order, each written by one task as one Whoosh
