@@ -48,6 +48,15 @@ class IndexReport:
     seconds: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)  # seconds each step of a Spark run took
 
+    def recorder(self, on_error: Callable[[SourceError], None] | None) -> Callable[[SourceError], None]:
+        """What a run calls for each source it cannot read or passes over: kept here, and told to
+        `on_error` as it happens."""
+        def record(error: SourceError) -> None:
+            self.errors.append(error)
+            if on_error:
+                on_error(error)
+        return record
+
     @property
     def failed(self) -> list[SourceError]:
         """What could not be read (files that are no article are not failures)."""
@@ -221,12 +230,7 @@ def index_sources(
         started = time.perf_counter()
         report = IndexReport()
         store = Store(index_dir)
-
-        def skip(error: SourceError) -> None:
-            report.errors.append(error)
-            if on_error:
-                on_error(error)
-
+        skip = report.recorder(on_error)
         writer = store.writer(wait, PROCS)
         with cancelled_on_error(lambda: writer, index_dir):
             indexed_sources = store.indexed_sources()

@@ -264,12 +264,7 @@ def index_sources_on_spark(
 
     index_dir = Path(index_dir).resolve()
     store = Store(index_dir)
-
-    def skip(error: SourceError) -> None:
-        report.errors.append(error)
-        if on_error:
-            on_error(error)
-
+    skip = report.recorder(on_error)
     writer = store.writer(wait, PROCS)
     with cancelled_on_error(lambda: writer, index_dir), _job_failure(index_dir):
         indexed_sources = store.indexed_sources()

@@ -604,11 +604,8 @@ class Archive:
     def iter_articles(self, part: int = 0, parts: int = 1) -> Iterator[tuple[Article, str]]:
         """Every article with its reprint group, one at a time, so memory does not grow with the archive;
         or those of `part` of `parts` runs of documents, for readers working in parallel."""
-        total = self.view.doc_count_all()
-        start, stop = total * part // parts, total * (part + 1) // parts
-        for docnum in self.view.live_numbers():
-            if start <= docnum < stop:
-                yield self._stored(docnum)
+        for docnum in self.view.live_numbers(part, parts):
+            yield self._stored(docnum)
 
     @_reading
     def stats(self, facets: Iterable[str] = tuple(FACETS), top: int = 5) -> ArchiveStats:

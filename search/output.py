@@ -244,7 +244,7 @@ def _parquet_schema() -> Any:
     return pa.schema([(name, types.get(name, text)) for name in EXPORT_COLUMNS])
 
 
-def parquet_row(article: Article, group: str) -> dict[str, Any]:
+def _parquet_row(article: Article, group: str) -> dict[str, Any]:
     """One typed row: timestamps in UTC (a zone-less date as UTC), the record's unmapped fields as JSON."""
     from dateline.corpus.article import aware
 
@@ -260,7 +260,7 @@ def _parquet_batches(articles: Iterable[tuple[Article, str]], schema: Any, by_ye
 
     batch: list[dict[str, Any]] = []
     for article, group in articles:
-        row = parquet_row(article, group)
+        row = _parquet_row(article, group)
         if by_year:  # the year facet's year: the source's own calendar year
             row["year"] = local_day(article.published) // 10_000 or None
         batch.append(row)
@@ -272,7 +272,7 @@ def _parquet_batches(articles: Iterable[tuple[Article, str]], schema: Any, by_ye
 
 
 def write_parquet(articles: Iterable[tuple[Article, str]], path: str) -> int:
-    """Articles as a Parquet file, typed (parquet_row), written a batch at a time; how many."""
+    """Articles as a Parquet file, typed (_parquet_row), written a batch at a time; how many."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 

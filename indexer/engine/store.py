@@ -204,6 +204,15 @@ def write_segment(index_dir: str | Path, documents: Iterable[dict[str, Any]], sc
     return segment
 
 
+def live_run(reader: Any, part: int = 0, parts: int = 1) -> Iterator[int]:
+    """The live document numbers of `part` of `parts` equal runs of a reader's numbers (all of them by
+    default): how readers working in parallel share an index, each reading only its own run."""
+    total = reader.doc_count_all()
+    for docnum in range(total * part // parts, total * (part + 1) // parts):
+        if not reader.is_deleted(docnum):
+            yield docnum
+
+
 @dataclass(frozen=True)
 class Resume:
     """Where the uncommitted rest of a file committed in part starts: its byte and its line number."""
@@ -270,12 +279,9 @@ class Store:
         in `part` of `parts` runs of document numbers, for readers working in parallel."""
         with self.ix.reader() as reader:
             if reader.doc_count():
-                total = reader.doc_count_all()
-                start, stop = total * part // parts, total * (part + 1) // parts
                 keys, hashes, groups = (reader.column_reader(name) for name in ("key", "minhash", "reprint"))
-                for docnum in reader.all_doc_ids():
-                    if start <= docnum < stop:
-                        yield docnum, keys[docnum], hashes[docnum], groups[docnum]
+                for docnum in live_run(reader, part, parts):
+                    yield docnum, keys[docnum], hashes[docnum], groups[docnum]
 
     def checksums_of(self, source: str) -> dict[str, str]:
         """Each indexed article of one source file: its key and body checksum."""

@@ -15,6 +15,7 @@ from whoosh.support.levenshtein import damerau_levenshtein
 from dateline.indexer.engine import patches  # noqa: F401  (applied on import)
 from dateline.indexer.engine.parser import Compiler, Resolve, make_parser, parse
 from dateline.indexer.engine.segments import ArrayCache, PostingsCache, Segment, segment_ids, segments_of
+from dateline.indexer.engine.store import live_run
 from dateline.search import plan
 from dateline.search.output import MARK_END, MARK_START
 
@@ -132,5 +133,6 @@ class IndexView:
         """Live documents with one exact value of an identifier field (id, reprint)."""
         return list(self._searcher.document_numbers(**{field: value}))
 
-    def live_numbers(self) -> Iterator[int]:
-        return self._reader.all_doc_ids()
+    def live_numbers(self, part: int = 0, parts: int = 1) -> Iterator[int]:
+        """Live documents, or those of `part` of `parts` runs of document numbers (store.live_run)."""
+        return live_run(self._reader, part, parts)
