@@ -119,6 +119,9 @@ def test_incremental_runs_on_spark_change_what_a_local_run_changes(tmp_path, reu
     second = [run_cli("index", str(sources), *options, check=True) for options in (local, spark)]
     assert messages(second[1].stderr) == messages(second[0].stderr)
     assert "30 added, 1 updated, 1998 unchanged, 1 removed; 3 files read" in second[1].stderr
+    steps = re.findall(r"^  ([a-z ]+) \d+\.\ds$", second[1].stderr, re.M)  # what each step took
+    assert steps == ["starting Spark", "reading", "matching reprints", "writing segments", "committing",
+                     "writing Parquet"]
     assert_same_index(tmp_path / "local", tmp_path / "spark")
     with Archive(tmp_path / "spark") as archive:
         generation = archive.generation
@@ -158,9 +161,31 @@ def test_spark_without_java_is_one_line(tmp_path):
     assert not (tmp_path / "ix").exists()  # nothing was created for a run that could not start
 
 
-def test_spark_options_need_spark():
-    result = run_cli("index", str(SEEDS), "--parquet", "out")
+def test_spark_options_need_spark_and_each_other(tmp_path):
+    index = str(tmp_path / "index")
+    result = run_cli("index", str(SEEDS), "--index", index, "--parquet", "out")
     assert result.returncode == 2 and "go with --spark MASTER" in result.stderr
+    result = run_cli("index", str(SEEDS), "--index", index, "--spark", SPARK, "--workers", "2")
+    assert result.returncode == 2 and "--workers is for a local run" in result.stderr
+    result = run_cli("index", str(SEEDS), "--index", index, "--spark", SPARK, "--spark-conf", "no-value")
+    assert result.returncode == 2 and "--spark-conf takes KEY=VALUE" in result.stderr
+    assert not (tmp_path / "index").exists()
+
+
+def test_export_by_year_replaces_the_folder_whole(tmp_path):
+    index, out = tmp_path / "index", tmp_path / "parquet"
+    run_cli("index", str(SEEDS), "--index", str(index), check=True)
+    stale = out / "year=2099" / "part-0.parquet"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"an export of an article since removed")
+    result = run_cli("export", "--format", "parquet", "--by-year", "--output", str(out), "--index", str(index))
+    assert result.returncode == 0, result.stderr
+    assert sorted(path.name for path in out.iterdir()) == ["year=__HIVE_DEFAULT_PARTITION__"]  # the seed is undated
+    assert not [path for path in tmp_path.iterdir() if path.name.startswith(".parquet-")]  # no scratch left
+    refused = [run_cli("export", "--format", "jsonl", "--by-year", "--output", str(out), "--index", str(index)),
+               run_cli("export", "--format", "parquet", "--output", str(out), "--index", str(index))]
+    assert refused[0].returncode == 2 and "--by-year goes with --format parquet" in refused[0].stderr
+    assert refused[1].returncode == 2 and "is a folder: give a file, or --by-year" in refused[1].stderr
 
 
 def test_a_failed_spark_job_is_one_line_and_the_index_keeps_its_last_commit(tmp_path, reuters):
