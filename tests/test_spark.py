@@ -119,7 +119,7 @@ def test_incremental_runs_on_spark_change_what_a_local_run_changes(tmp_path, reu
     second = [run_cli("index", str(sources), *options, check=True) for options in (local, spark)]
     assert messages(second[1].stderr) == messages(second[0].stderr)
     assert "30 added, 1 updated, 1998 unchanged, 1 removed; 3 files read" in second[1].stderr
-    steps = re.findall(r"^  ([a-z ]+) \d+\.\ds$", second[1].stderr, re.M)  # what each step took
+    steps = re.findall(r"^  ([A-Za-z ]+) \d+\.\ds$", second[1].stderr, re.M)  # what each step took
     assert steps == ["starting Spark", "reading", "matching reprints", "writing segments", "committing",
                      "writing Parquet"]
     assert_same_index(tmp_path / "local", tmp_path / "spark")
