@@ -321,3 +321,48 @@ def python_output(code: str) -> str:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+def _every_posting(ix) -> list[tuple]:
+    with ix.reader() as reader:
+        postings = []
+        for fieldname in reader.indexed_field_names():
+            for text in reader.lexicon(fieldname):
+                matcher = reader.postings(fieldname, text)
+                while matcher.is_active():
+                    postings.append((fieldname, text, matcher.id(), matcher.weight(), matcher.value()))
+                    matcher.next()
+        return postings
+
+
+def test_pooled_segments_hold_what_whooshs_writer_writes(tmp_path, reuters):
+    """TermPool replaces Whoosh's posting pool (external sort): the same documents give the same
+    postings (spelling words included), stored fields, lengths and columns."""
+    from whoosh.writing import SegmentWriter
+
+    from dateline.corpus import Article, read_sources
+    from dateline.indexer.document import document_from_article
+    from dateline.indexer.engine.schema import build_schema
+    from dateline.indexer.engine.store import INDEX_NAME
+    from dateline.indexer.engine.writer import PooledSegmentWriter
+
+    articles = [item for item in read_sources([reuters / "reut2-003.sgm"]) if isinstance(item, Article)]
+    documents = [document_from_article(a, "reut2-003.sgm", "sig", a.id, b"") for a in articles]
+    indexes = []
+    for kind, writer_class in (("whoosh", SegmentWriter), ("pooled", PooledSegmentWriter)):
+        (tmp_path / kind).mkdir()
+        ix = whoosh_index.create_in(str(tmp_path / kind), build_schema(), indexname=INDEX_NAME)
+        writer = writer_class(ix, limitmb=1)  # a small limit: Whoosh's pool spills sorted runs and merges
+        for document in documents:
+            writer.add_document(**document)
+        writer.commit()
+        indexes.append(ix)
+    whoosh_ix, pooled_ix = indexes
+    postings = _every_posting(pooled_ix)
+    assert len(postings) > 100_000 and any(p[0].startswith("spell_") for p in postings)
+    assert postings == _every_posting(whoosh_ix)
+    with whoosh_ix.reader() as expected, pooled_ix.reader() as got:
+        assert list(got.all_stored_fields()) == list(expected.all_stored_fields())
+        assert [got.doc_field_length(n, "body") for n in range(len(documents))] == \
+            [expected.doc_field_length(n, "body") for n in range(len(documents))]
+        assert list(got.column_reader("key")) == list(expected.column_reader("key"))

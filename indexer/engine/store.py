@@ -15,12 +15,11 @@ from typing import Any
 
 from whoosh import index
 from whoosh.index import EmptyIndexError, FileIndex
-from whoosh.writing import SegmentWriter
 
 from dateline.errors import ArchiveError
 from dateline.indexer.engine import patches  # noqa: F401  (applied on import)
 from dateline.indexer.engine.schema import build_schema
-from dateline.indexer.engine.writer import open_writer
+from dateline.indexer.engine.writer import PooledSegmentWriter, open_writer
 
 INDEX_NAME = "dateline"
 CHECKSUMS = "checksums.json"  # digest of every committed index file: how damage is told from a bug
@@ -187,7 +186,7 @@ def write_segment(index_dir: str | Path, documents: Iterable[dict[str, Any]], sc
     ix = index.open_dir(str(path), indexname=INDEX_NAME)
     with tempfile.TemporaryDirectory(prefix="dateline-segment-", dir=scratch) as folder:
         local = index.create_in(folder, ix.schema, indexname=INDEX_NAME)
-        writer = SegmentWriter(local, _lk=False)
+        writer = PooledSegmentWriter(local, _lk=False)
         try:
             for document in documents:
                 writer.add_document(**document)
