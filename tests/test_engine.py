@@ -25,7 +25,7 @@ from dateline.indexer.engine.view import weighting
 from dateline.search import Archive
 from dateline.search.plan import Ranking, fallbacks
 
-from .conftest import run_cli
+from .conftest import SHARED, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = [
@@ -366,3 +366,27 @@ def test_pooled_segments_hold_what_whooshs_writer_writes(tmp_path, reuters):
         assert [got.doc_field_length(n, "body") for n in range(len(documents))] == \
             [expected.doc_field_length(n, "body") for n in range(len(documents))]
         assert list(got.column_reader("key")) == list(expected.column_reader("key"))
+
+
+def test_batch_analysis_gives_the_filter_chains_postings_and_spelling_words(reuters):
+    """BatchNewsText (what segment writers index with) against Whoosh's TEXT field running the
+    news_analyzer chain, on Persian agency copy as scraped, Reuters copy and crafted edge cases."""
+    from whoosh import fields
+
+    from dateline.indexer.engine.analysis import BatchNewsText, batch_analysed, news_analyzer
+
+    texts = [
+        "The oil and the gas", "a", "THE", "", "İstanbul İZMİR ıi", "oil\u200cprices ab\u200c\u200ccd",
+        "\u0640\u0640 کتاب كتاب الكتاب\u064e عربي", "under-16s 3.5% U.S. don't", "a the oil a oil OIL Oil",
+        "میروم می\u200cروم ۱۴۰۲ ١٤٠٢ 1402", "\u0640 the oil",
+    ]
+    for line in (SHARED / "data" / "fars-news" / "fars-news.jsonl").read_text().splitlines()[:200]:
+        record = json.loads(line)
+        texts.append(record["title"] + "\n" + "\n".join(record.get("paragraphs", [])))
+    texts += [(reuters / "reut2-004.sgm").read_text(encoding="latin-1")[:200_000]]
+    chain = fields.TEXT(analyzer=news_analyzer(), spelling=True)
+    batched = batch_analysed(fields.Schema(body=chain))["body"]
+    assert isinstance(batched, BatchNewsText)
+    for text in texts:
+        assert list(batched.index(text)) == list(chain.index(text)), text[:80]
+        assert list(batched.spellable_words(text)) == list(chain.spellable_words(text)), text[:80]

@@ -27,6 +27,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
 
 from dateline.errors import ArchiveError
+from dateline.indexer.engine.analysis import batch_analysed
 
 
 class WriteFailed(ArchiveError):
@@ -76,11 +77,12 @@ class TermPool:
 
 
 class PooledSegmentWriter(SegmentWriter):
-    """Whoosh's segment writer with its postings in a TermPool."""
+    """Whoosh's segment writer with its postings in a TermPool and its text analysed in batches."""
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
         self.pool = TermPool()
+        self.schema: Any = batch_analysed(self.schema)  # a segment's own: never written to the TOC
 
 
 class _SubWriter(SubWriterTask):
