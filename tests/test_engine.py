@@ -335,16 +335,18 @@ def _every_posting(ix) -> list[tuple]:
         return postings
 
 
-def test_pooled_segments_hold_what_whooshs_writer_writes(tmp_path, reuters):
+@pytest.mark.parametrize("spill_every", [None, 20_000])
+def test_pooled_segments_hold_what_whooshs_writer_writes(tmp_path, reuters, spill_every):
     """TermPool replaces Whoosh's posting pool (external sort): the same documents give the same
-    postings (spelling words included), stored fields, lengths and columns."""
+    postings (spelling words included), stored fields, lengths and columns, whether the pool holds
+    every posting in memory or spills runs of terms to disk."""
     from whoosh.writing import SegmentWriter
 
     from dateline.corpus import Article, read_sources
     from dateline.indexer.document import document_from_article
     from dateline.indexer.engine.schema import build_schema
     from dateline.indexer.engine.store import INDEX_NAME
-    from dateline.indexer.engine.writer import PooledSegmentWriter
+    from dateline.indexer.engine.writer import PooledSegmentWriter, TermPool
 
     articles = [item for item in read_sources([reuters / "reut2-003.sgm"]) if isinstance(item, Article)]
     documents = [document_from_article(a, "reut2-003.sgm", "sig", a.id, b"") for a in articles]
@@ -353,8 +355,12 @@ def test_pooled_segments_hold_what_whooshs_writer_writes(tmp_path, reuters):
         (tmp_path / kind).mkdir()
         ix = whoosh_index.create_in(str(tmp_path / kind), build_schema(), indexname=INDEX_NAME)
         writer = writer_class(ix, limitmb=1)  # a small limit: Whoosh's pool spills sorted runs and merges
+        if spill_every and kind == "pooled":
+            writer.pool = TermPool(str(tmp_path), limit=spill_every)
         for document in documents:
             writer.add_document(**document)
+        if spill_every and kind == "pooled":
+            assert len(writer.pool._runs) > 5  # the runs are what this case tests
         writer.commit()
         indexes.append(ix)
     whoosh_ix, pooled_ix = indexes

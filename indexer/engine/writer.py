@@ -15,12 +15,17 @@ Every writer here also keeps its postings in a TermPool instead of Whoosh's exte
 
 from __future__ import annotations
 
+import heapq
+import marshal
 import queue
 import sys
+import tempfile
 from array import array
 from collections.abc import Iterable, Iterator
+from itertools import groupby
 from multiprocessing import Queue
-from typing import Any
+from operator import itemgetter
+from typing import IO, Any
 
 from whoosh.index import LockError
 from whoosh.multiproc import MpWriter, SubWriterTask
@@ -35,18 +40,24 @@ class WriteFailed(ArchiveError):
 
 
 Posting = tuple[str, bytes, int, float, "bytes | None"]  # (field, term, document number, weight, value)
+# a term's postings as a run holds them: (field, term), numbers, weights, values, out of order
+_Group = tuple[tuple[str, bytes], bytes, bytes, list["bytes | None"], bool]
 
 
 class TermPool:
-    """A segment's postings in memory, grouped by term, in place of Whoosh's PostingPool. Whoosh's
-    pool marshals every posting into temporary sorted runs and merges them back one posting at a time
-    (a third of all indexing CPU, py-spy on the generated corpus); documents reach a writer in number
-    order, so each term's postings arrive sorted and only the terms need sorting."""
+    """A segment's postings grouped by term, in place of Whoosh's PostingPool. Whoosh's pool keeps
+    every posting as its own tuple, writes them to temporary sorted runs and merges those back one
+    posting at a time (a third of all indexing CPU, py-spy on the generated corpus). Documents reach
+    a segment writer in number order, so each term's postings arrive sorted: only the terms are
+    sorted, and past `limit` postings (about 70 bytes each) the terms go to a run of their own, read
+    back a term at a time."""
 
-    def __init__(self) -> None:
+    def __init__(self, folder: str | None = None, limit: int = 3_000_000) -> None:
         self.fieldnames: set[str] = set()
+        self._folder, self._limit, self._count = folder, limit, 0
         self._terms: dict[tuple[str, bytes], tuple[array, array, list[bytes | None]]] = {}
         self._unsorted: set[tuple[str, bytes]] = set()  # terms given a document twice or out of order
+        self._runs: list[IO[bytes]] = []
 
     def add(self, posting: Posting) -> None:
         fieldname, text, docnum, weight, value = posting
@@ -60,20 +71,53 @@ class TermPool:
         postings[0].append(docnum)
         postings[1].append(weight)
         postings[2].append(value)
+        self._count += 1
+        if self._count >= self._limit:
+            self._spill()
+
+    def _groups(self) -> Iterator[_Group]:
+        for key in sorted(self._terms):
+            docnums, weights, values = self._terms[key]
+            yield key, docnums.tobytes(), weights.tobytes(), values, key in self._unsorted
+
+    def _spill(self) -> None:
+        run = tempfile.TemporaryFile(dir=self._folder)
+        for group in self._groups():
+            marshal.dump(group, run)
+        run.seek(0)
+        self._runs.append(run)
+        self._terms, self._unsorted, self._count = {}, set(), 0
+
+    @staticmethod
+    def _read(run: IO[bytes]) -> Iterator[_Group]:
+        with run:
+            while True:
+                try:
+                    yield marshal.load(run)
+                except EOFError:
+                    return
 
     def iter_postings(self) -> Iterator[Posting]:
         """Every posting in (field, term, document number) order, as Whoosh's field writer takes them."""
-        for key in sorted(self._terms):
-            fieldname, text = key
-            docnums, weights, values = self._terms[key]
+        sources = [*map(self._read, self._runs), self._groups()]  # oldest first: equal terms keep order
+        for (fieldname, text), parts in groupby(heapq.merge(*sources, key=itemgetter(0)), itemgetter(0)):
+            docnums, weights, values, unsorted = array("q"), array("d"), [], False
+            for _key, docs, found, more, disordered in parts:
+                first = len(docnums)
+                docnums.frombytes(docs)
+                weights.frombytes(found)
+                values.extend(more)
+                unsorted |= disordered or (first > 0 and docnums[first] <= docnums[first - 1])
             rows: Iterable[tuple[int, float, bytes | None]] = zip(docnums, weights, values, strict=True)
-            if key in self._unsorted:  # as Whoosh's pool sorts them (a spelling word's are all number 0)
+            if unsorted:  # as Whoosh's pool sorts them (a spelling word's are all number 0)
                 rows = sorted(rows, key=lambda row: (row[0], row[1], row[2] or b""))
             for docnum, weight, value in rows:
                 yield fieldname, text, docnum, weight, value
 
     def cleanup(self) -> None:
-        self._terms.clear()
+        for run in self._runs:
+            run.close()
+        self._terms, self._runs = {}, []
 
 
 class PooledSegmentWriter(SegmentWriter):
@@ -81,7 +125,7 @@ class PooledSegmentWriter(SegmentWriter):
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
-        self.pool = TermPool()
+        self.pool = TermPool(self._tempstorage.folder or None)
         self.schema: Any = batch_analysed(self.schema)  # a segment's own: never written to the TOC
 
 
@@ -131,7 +175,6 @@ class CheckedMpWriter(MpWriter):
         self._jobs: Queue = self.jobqueue
         self.jobqueue: Any = _Jobs(self._jobs, self)
         self._adopted: list[Any] = []
-        self.pool = TermPool()  # what this parent merges at a commit
 
     def adopt(self, segments: list[Any]) -> None:
         """Segments written elsewhere into this index's folder (write_segment), added as they are
