@@ -335,11 +335,11 @@ def print_tables(results: dict[str, Result]) -> None:
             best = max(row[engine] for engine in engines[1:])
             queries = len(result.scores["dateline"][measure])
             print(f"| {name} | {queries} | " + " | ".join(f"{row[e]:.4f}" for e in engines)
-                  + f" | {row['dateline'] / best:.3f} |")
+                  + f" | {row['dateline'] / best:.4f} |")
         mean = {engine: statistics.fmean(values) for engine, values in means.items()}
         best = max(mean[engine] for engine in engines[1:])
         print("| mean | | " + " | ".join(f"{mean[e]:.4f}" for e in engines)
-              + f" | {mean['dateline'] / best:.3f} |")
+              + f" | {mean['dateline'] / best:.4f} |")
     print("\nnDCG@10, paired t-test of Dateline against each peer (p; + Dateline higher, - lower)\n")
     print("| collection | " + " | ".join(engines[1:]) + " |")
     print("|---|" + "---|" * (len(engines) - 1))

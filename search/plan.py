@@ -90,9 +90,9 @@ class Term(Node):
 
 @dataclass(frozen=True)
 class Fields(Node):
-    """One word in several text fields, scored once: BM25F over the fields' summed frequencies and
-    lengths (each weighted by its term's boost), with the idf of the field where it is most frequent
-    (indexer/engine/combined.py defines it for Whoosh)."""
+    """One word in several text fields, scored once: BM25F, each field's frequency normalised by that
+    field's own length, weighted by its term's boost, added and saturated once, with the idf of the
+    field where the word is most frequent (indexer/engine/combined.py defines it for Whoosh)."""
 
     children: tuple[Term, ...]
     boost: float = 1.0
@@ -347,19 +347,19 @@ class Evaluation:
             self.in_time()
             ids, weights = seg.postings(term.field, term.text)
             mask[ids] = True
-            postings.append((term.boost, ids, weights))
+            postings.append((term, ids, weights))
         score = np.zeros(seg.size)
         if not scored:
             return mask, score
-        frequency = np.zeros(seg.size)
-        for boost, ids, weights in postings:
-            frequency[ids] += boost * weights
+        b, k1 = self.ranking.b, self.ranking.k1
+        frequency = np.zeros(seg.size)  # each field's, normalised by its own length, weighted, added
+        for term, ids, weights in postings:
+            relative = seg.lengths(term.field)[ids] / (self.stats.average_length(term.field) or 1)
+            frequency[ids] += term.boost * weights / ((1 - b) + b * relative)
         ids = np.flatnonzero(mask)
-        length = sum((term.boost * seg.lengths(term.field)[ids] for term in node.children),
-                     np.zeros(len(ids)))
-        average = sum(term.boost * self.stats.average_length(term.field) for term in node.children)
         found = max(self.stats.doc_frequency(term.field, term.text) for term in node.children)
-        score[ids] = self._bm25(idf(found, self.stats.doc_count_all()), frequency[ids], length, average)
+        weight = idf(found, self.stats.doc_count_all())
+        score[ids] = weight * frequency[ids] * (k1 + 1) / (frequency[ids] + k1)
         return mask, score * node.boost
 
     def _bm25(self, weight: float, frequency: np.ndarray, length: np.ndarray, average: float) -> np.ndarray:

@@ -193,8 +193,9 @@ def test_explain_prints_the_plan(reuters_index):
 
 
 def test_a_word_is_scored_once_over_title_and_body(tmp_path):
-    """BM25F: a word's frequencies and the fields' lengths are added, then saturated once with the
-    idf of the field where the word is most frequent (here computed by hand from the texts)."""
+    """BM25F: the word's frequency in each field is normalised by that field's length against its
+    own average, weighted and added, then saturated once with the idf of the field where the word
+    is most frequent (here computed by hand from the texts)."""
     texts = {"d1": ("Cocoa prices", "Cocoa rose today in London trading"),
              "d2": ("Markets", "cocoa cocoa cocoa futures"),
              "d3": ("Other news", "nothing here at all")}
@@ -204,12 +205,16 @@ def test_a_word_is_scored_once_over_title_and_body(tmp_path):
     index_sources([corpus], tmp_path / "index", workers=1)
     stop = {"in", "at"}  # the texts' stop words, which no length counts
     k1, b, title = Ranking().k1, Ranking().b, Ranking().title_weight
-    lengths = {key: title * len(pair[0].split()) + len([w for w in pair[1].split() if w.lower() not in stop])
-               for key, pair in texts.items()}
-    average = sum(lengths.values()) / 3
+    titles = {key: len(pair[0].split()) for key, pair in texts.items()}
+    bodies = {key: len([w for w in pair[1].split() if w.lower() not in stop]) for key, pair in texts.items()}
+
+    def normalised(frequency: int, length: int, lengths: dict[str, int]) -> float:
+        return frequency / (1 - b + b * length / (sum(lengths.values()) / 3))
+
     weight = math.log(1 + (3 - 2 + 0.5) / (2 + 0.5))  # cocoa: in 2 bodies, 1 title
-    expected = {key: weight * tf * (k1 + 1) / (tf + k1 * (1 - b + b * lengths[key] / average))
-                for key, tf in (("d1", title + 1), ("d2", 3))}
+    frequencies = {"d1": title * normalised(1, titles["d1"], titles) + normalised(1, bodies["d1"], bodies),
+                   "d2": normalised(3, bodies["d2"], bodies)}
+    expected = {key: weight * tf * (k1 + 1) / (tf + k1) for key, tf in frequencies.items()}
     with Archive(tmp_path / "index") as archive:
         hits = archive.search("cocoa").hits
         assert {hit.article.provenance.record: hit.score for hit in hits} == pytest.approx(expected, rel=1e-9)

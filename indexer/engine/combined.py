@@ -1,12 +1,13 @@
 """One unfielded word scored once over the text fields it is searched in (BM25F).
 
 Summing a BM25 score per field (Whoosh's BM25F) counts a word twice when a headline repeats it,
-each time with its own saturation and idf, and lets the short title field's normalisation swing
-the ranking. BM25F proper (Robertson and Zaragoza; Lucene's CombinedFieldQuery) adds the word's
-weighted frequencies and the fields' weighted lengths first and saturates once, with the idf of
-the field where the word is most frequent. bench/relevance.py measured the gain. This Whoosh query
-is the definition (Whoosh's own matchers score it, as the tests' reference and for fallbacks); the
-plan's `Fields` node (search/plan.py) computes the same with numpy.
+each time with its own saturation and idf. BM25F proper (Robertson, Zaragoza and Taylor, 2004)
+normalises the word's frequency in each field by that field's length against its own average,
+weights and adds them, and saturates once, with the idf of the field where the word is most
+frequent. (Adding raw frequencies and lengths first, as Lucene's CombinedFieldQuery does, lets a
+long body dilute a title match; bench/relevance.py measured both.) This Whoosh query is the
+definition (Whoosh's own matchers score it, as the tests' reference and for fallbacks); the plan's
+`Fields` node (search/plan.py) computes the same with numpy.
 """
 
 from __future__ import annotations
@@ -34,70 +35,72 @@ class CombinedFields(wq.CompoundQuery):
         if weighting is None or not self.terms_only():  # unscored (a NOT's inside), or not only words
             return wq.Or(self.subqueries, boost=self.boost).matcher(searcher, context)
         # the field weight is applied here, once: a boosted Term's own matcher would multiply it in
-        postings = [(q.boost, q.with_boost(1.0).matcher(searcher, context)) for q in self.subqueries]
-        postings = [(boost, m) for boost, m in postings if m.is_active()]
+        postings = [(q.fieldname, q.boost, q.with_boost(1.0).matcher(searcher, context))
+                    for q in self.subqueries]
+        postings = [(name, boost, m) for name, boost, m in postings if m.is_active()]
         if not postings:
             return matching.NullMatcher()
         top = searcher.get_parent() or searcher
         frequency = max(top.doc_frequency(q.fieldname, q.text) for q in self.subqueries)
-        scoring = _Scoring(searcher, top, [(q.fieldname, q.boost) for q in self.subqueries], weighting.K1,
+        scoring = _Scoring(searcher, top, [q.fieldname for q in self.subqueries], weighting.K1,
                            weighting.B, self.boost * plan.idf(frequency, top.doc_count_all()))
         return CombinedMatcher(postings, scoring)
 
 
 class _Scoring:
-    """What a document's BM25F score needs besides its frequencies: every field searched counts in
-    the length, whether or not the word is in it."""
+    """What a document's BM25F score needs besides its frequencies: each field's length against
+    that field's average over the index."""
 
-    def __init__(self, searcher: Any, top: Any, fields: list[tuple[str, float]], k1: float, b: float,
-                 weight: float):
-        self.searcher, self.fields, self.k1, self.b, self.weight = searcher, fields, k1, b, weight
-        self.average = sum(boost * (top.avg_field_length(name) or 0) for name, boost in fields) or 1
+    def __init__(self, searcher: Any, top: Any, fields: list[str], k1: float, b: float, weight: float):
+        self.searcher, self.k1, self.b, self.weight = searcher, k1, b, weight
+        self.average = {name: top.avg_field_length(name) or 1 for name in fields}
 
-    def score(self, document: int, frequency: float) -> float:
-        length = sum(boost * (self.searcher.doc_field_length(document, name, 0) or 0)
-                     for name, boost in self.fields)
-        norm = self.k1 * ((1 - self.b) + self.b * length / self.average)
-        return self.weight * (frequency * (self.k1 + 1)) / (frequency + norm)
+    def frequency(self, document: int, name: str, boost: float, frequency: float) -> float:
+        """One field's frequency, normalised by the field's length and weighted."""
+        length = self.searcher.doc_field_length(document, name, 0) or 0
+        return boost * frequency / ((1 - self.b) + self.b * length / self.average[name])
+
+    def score(self, frequency: float) -> float:
+        return self.weight * (frequency * (self.k1 + 1)) / (frequency + self.k1)
 
 
 class CombinedMatcher(matching.Matcher):
-    """The union of the fields' postings; at each document, BM25F over their summed frequencies."""
+    """The union of the fields' postings; at each document, BM25F over their normalised frequencies."""
 
-    def __init__(self, postings: list[tuple[float, Any]], scoring: _Scoring):
+    def __init__(self, postings: list[tuple[str, float, Any]], scoring: _Scoring):
         self._postings, self._scoring = postings, scoring
 
-    def _active(self) -> list[tuple[float, Any]]:
-        return [(boost, m) for boost, m in self._postings if m.is_active()]
+    def _active(self) -> list[tuple[str, float, Any]]:
+        return [(name, boost, m) for name, boost, m in self._postings if m.is_active()]
 
     def is_active(self) -> bool:
         return bool(self._active())
 
     def id(self) -> int:
-        return min(m.id() for _, m in self._active())
+        return min(m.id() for _, _, m in self._active())
 
     def next(self) -> bool:
         current = self.id()
-        for _, m in self._active():
+        for _, _, m in self._active():
             if m.id() == current:
                 m.next()
         return False
 
     def skip_to(self, target: int) -> bool:
-        for _, m in self._active():
+        for _, _, m in self._active():
             if m.id() < target:
                 m.skip_to(target)
         return False
 
     def reset(self) -> None:
-        for _, m in self._postings:
+        for _, _, m in self._postings:
             m.reset()
 
     def copy(self) -> CombinedMatcher:
-        return CombinedMatcher([(boost, m.copy()) for boost, m in self._postings], self._scoring)
+        return CombinedMatcher([(name, boost, m.copy()) for name, boost, m in self._postings], self._scoring)
 
     def children(self) -> list[Any]:
-        return [m for _, m in self._postings]
+        return [m for _, _, m in self._postings]
 
     def replace(self, minquality: float = 0) -> Any:
         return self if self.is_active() else matching.NullMatcher()
@@ -106,12 +109,14 @@ class CombinedMatcher(matching.Matcher):
         return False
 
     def max_quality(self) -> float:
-        """No document scores more (tf / (tf + norm) < 1), for Whoosh's matchers that prune by it."""
+        """No document scores more (tf / (tf + k1) < 1), for Whoosh's matchers that prune by it."""
         return self._scoring.weight * (self._scoring.k1 + 1)
 
     def weight(self) -> float:
         current = self.id()
-        return sum(boost * m.weight() for boost, m in self._active() if m.id() == current)
+        return sum(boost * m.weight() for _, boost, m in self._active() if m.id() == current)
 
     def score(self) -> float:
-        return self._scoring.score(self.id(), self.weight())
+        current = self.id()
+        return self._scoring.score(sum(self._scoring.frequency(current, name, boost, m.weight())
+                                       for name, boost, m in self._active() if m.id() == current))
