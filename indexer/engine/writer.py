@@ -10,7 +10,8 @@ Here a sub-writer reports its failure in one line and exits 1; the parent never 
 queue nobody reads; and commit refuses to go on when any sub-writer failed, so the index keeps
 its last commit.
 
-Every writer here also keeps its postings in a TermPool instead of Whoosh's external sort.
+The segment writers (each sub-writer, and write_segment's) keep their postings in a TermPool and
+analyse text in batches; the parent's merges keep Whoosh's own pool.
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ class TermPool:
     def cleanup(self) -> None:
         for run in self._runs:
             run.close()
-        self._terms, self._runs = {}, []
+        self._terms, self._unsorted, self._runs, self._count = {}, set(), [], 0
 
 
 class PooledSegmentWriter(SegmentWriter):
