@@ -340,7 +340,7 @@ def _every_posting(ix) -> list[tuple]:
         return postings
 
 
-@pytest.mark.parametrize("spill_every", [None, 20_000])
+@pytest.mark.parametrize("spill_every", [None, 5_000])
 def test_pooled_segments_hold_what_whooshs_writer_writes(tmp_path, reuters, spill_every):
     """TermPool replaces Whoosh's posting pool (external sort): the same documents give the same
     postings (spelling words included), stored fields, lengths and columns, whether the pool holds
@@ -354,7 +354,7 @@ def test_pooled_segments_hold_what_whooshs_writer_writes(tmp_path, reuters, spil
     from dateline.indexer.engine.writer import PooledSegmentWriter, TermPool
 
     articles = [item for item in read_sources([reuters / "reut2-003.sgm"]) if isinstance(item, Article)]
-    documents = [document_from_article(a, "reut2-003.sgm", "sig", a.id, b"") for a in articles]
+    documents = [document_from_article(a, "reut2-003.sgm", "sig", a.id, b"") for a in articles[:300]]
     indexes = []
     for kind, writer_class in (("whoosh", SegmentWriter), ("pooled", PooledSegmentWriter)):
         (tmp_path / kind).mkdir()
@@ -370,7 +370,7 @@ def test_pooled_segments_hold_what_whooshs_writer_writes(tmp_path, reuters, spil
         indexes.append(ix)
     whoosh_ix, pooled_ix = indexes
     postings = _every_posting(pooled_ix)
-    assert len(postings) > 100_000 and any(p[0].startswith("spell_") for p in postings)
+    assert len(postings) > 30_000 and any(p[0].startswith("spell_") for p in postings)
     assert postings == _every_posting(whoosh_ix)
     with whoosh_ix.reader() as expected, pooled_ix.reader() as got:
         assert list(got.all_stored_fields()) == list(expected.all_stored_fields())
@@ -391,10 +391,10 @@ def test_batch_analysis_gives_the_filter_chains_postings_and_spelling_words(reut
         "\u0640\u0640 کتاب كتاب الكتاب\u064e عربي", "under-16s 3.5% U.S. don't", "a the oil a oil OIL Oil",
         "میروم می\u200cروم ۱۴۰۲ ١٤٠٢ 1402", "\u0640 the oil",
     ]
-    for line in (SHARED / "data" / "fars-news" / "fars-news.jsonl").read_text().splitlines()[:200]:
+    for line in (SHARED / "data" / "fars-news" / "fars-news.jsonl").read_text().splitlines()[:60]:
         record = json.loads(line)
         texts.append(record["title"] + "\n" + "\n".join(record.get("paragraphs", [])))
-    texts += [(reuters / "reut2-004.sgm").read_text(encoding="latin-1")[:200_000]]
+    texts += [(reuters / "reut2-004.sgm").read_text(encoding="latin-1")[:60_000]]
     chain = fields.TEXT(analyzer=news_analyzer(), spelling=True)
     batched = batch_analysed(fields.Schema(body=chain))["body"]
     assert isinstance(batched, BatchNewsText)
