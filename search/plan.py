@@ -335,8 +335,9 @@ class Evaluation:
             return mask, score
         weights = weights.astype(np.float64)  # Whoosh scores in double precision
         if self.stats.scorable(node.field):
-            score[ids] = self._bm25(self._idf(node), weights, seg.lengths(node.field)[ids],
-                                    self.stats.average_length(node.field))
+            frequency = self._normalised(weights, seg.lengths(node.field)[ids],
+                                         self.stats.average_length(node.field))
+            score[ids] = self._saturated(self._idf(node), frequency)
         else:
             score[ids] = weights
         return mask, score * node.boost
@@ -351,22 +352,24 @@ class Evaluation:
         score = np.zeros(seg.size)
         if not scored:
             return mask, score
-        b, k1 = self.ranking.b, self.ranking.k1
         frequency = np.zeros(seg.size)  # each field's, normalised by its own length, weighted, added
         for term, ids, weights in postings:
-            relative = seg.lengths(term.field)[ids] / (self.stats.average_length(term.field) or 1)
-            frequency[ids] += term.boost * weights / ((1 - b) + b * relative)
+            frequency[ids] += term.boost * self._normalised(weights, seg.lengths(term.field)[ids],
+                                                            self.stats.average_length(term.field))
         ids = np.flatnonzero(mask)
         found = max(self.stats.doc_frequency(term.field, term.text) for term in node.children)
-        weight = idf(found, self.stats.doc_count_all())
-        score[ids] = weight * frequency[ids] * (k1 + 1) / (frequency[ids] + k1)
+        score[ids] = self._saturated(idf(found, self.stats.doc_count_all()), frequency[ids])
         return mask, score * node.boost
 
-    def _bm25(self, weight: float, frequency: np.ndarray, length: np.ndarray, average: float) -> np.ndarray:
-        """BM25's saturation of each document's frequency, normalised by its length."""
-        k1, b = self.ranking.k1, self.ranking.b
-        norm = k1 * ((1 - b) + b * length / (average or 1))
-        return weight * (frequency * (k1 + 1)) / (frequency + norm)
+    def _normalised(self, frequency: np.ndarray, length: np.ndarray, average: float) -> np.ndarray:
+        """BM25's length normalisation of each document's frequency in one field."""
+        b = self.ranking.b
+        return frequency / ((1 - b) + b * length / (average or 1))
+
+    def _saturated(self, weight: float, frequency: np.ndarray) -> np.ndarray:
+        """BM25's saturation of a normalised frequency, times the word's weight (its idf)."""
+        k1 = self.ranking.k1
+        return weight * (frequency * (k1 + 1)) / (frequency + k1)
 
     def _idf(self, node: Term) -> float:
         """idf() over every document, deleted ones included, as Whoosh counts them."""
