@@ -166,6 +166,8 @@ def test_csv_output(reuters_index):
     ("foo:bar", "unknown field 'foo' at column 1"),
     ("date:[1987-03-01 TO yesterday]", "bad date 'yesterday'"),
     ("title: cocoa", "has no value"),
+    ("cocoa -foo:bar", "unknown field 'foo' at column 8"),  # columns of the text as typed
+    ("cocoa date:[1987-03-01 TO 1987-02-30]", "day is out of range for month at column 12"),
 ])
 def test_malformed_queries_exit_2_with_one_line(reuters_index, query, message):
     result = run_cli("search", query, "--index", str(reuters_index))

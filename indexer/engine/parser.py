@@ -1,5 +1,7 @@
 """Whoosh's query language, parsed by Whoosh and compiled once into Dateline's plan (search/plan.py).
 
+Parsing is Whoosh's parser with one plugin of Dateline's (CheckedSyntax), which checks the query as
+Whoosh tagged it, so that a mistake is one line naming where it is rather than silent words.
 Compiling reads what the query's wildcards, prefixes, fuzzy terms and ranges stand for once, here,
 bounded, so that no later step (matching, scoring, highlighting) expands them again; and it turns
 facet values typed in any case into their indexed spelling (agency:reuters finds Reuters).
@@ -7,17 +9,36 @@ facet values typed in any case into their indexed spelling (agency:reuters finds
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.qparser import FieldAliasPlugin, FuzzyTermPlugin, MultifieldPlugin, QueryParser, syntax
+from whoosh.qparser import (
+    FieldAliasPlugin,
+    FuzzyTermPlugin,
+    GroupPlugin,
+    MultifieldPlugin,
+    PhrasePlugin,
+    Plugin,
+    QueryParser,
+    WildcardPlugin,
+    syntax,
+)
+from whoosh.qparser.taggers import RegexTagger
 
 from dateline.errors import QueryError
 from dateline.indexer.engine.combined import CombinedFields
 from dateline.indexer.fields import ALIASES, TEXT_FIELDS, local_day
 from dateline.search import plan
-from dateline.search.query import prepare_query
+from dateline.search.query import (
+    MAX_DEPTH,
+    check_date,
+    check_date_range,
+    check_field_name,
+    check_fuzzy,
+    check_text,
+)
 
 MAX_EXPANSIONS = 4096    # words one wildcard, prefix or fuzzy term may stand for
 Resolve = Callable[[str, str], list[str]]  # (field, value) -> the value's indexed spellings
@@ -33,11 +54,148 @@ class WordFields(syntax.GroupNode):
     qclass = CombinedFields
 
 
+class _Tagger(RegexTagger):
+    """A tagger whose node is made by a function of the match."""
+
+    def __init__(self, expr: str, create: Callable[[re.Match], syntax.SyntaxNode]):
+        super().__init__(expr)
+        self._create = create
+
+    def create(self, parser: QueryParser, match: re.Match) -> syntax.SyntaxNode:
+        return self._create(match)
+
+
+def _is_not(node: syntax.SyntaxNode) -> bool:
+    return isinstance(node, syntax.PrefixOperator) and node.grouptype is syntax.NotGroup
+
+
+class CheckedSyntax(Plugin):
+    """Dateline's reading of the query language, inside Whoosh's parser.
+
+    Taggers: numbers with colons are text (`15:01`, `ratio 3:1`, read as a phrase, not a field),
+    Lucene's `-word` excludes and `+word` requires (as every word already is). A filter run on the
+    tagged nodes, before any of Whoosh's own filters groups them or resolves fields, reports what
+    Whoosh would silently turn into words (unbalanced brackets and quotes, unknown fields, fields
+    without a value, bad dates, wide fuzzy distances, wildcards with no letters) and lower-cases
+    field names; a last filter folds `NOT NOT`, on which Whoosh's operators fail."""
+
+    def taggers(self, parser: QueryParser) -> list:
+        return [
+            (_Tagger(r"(?<![\w\\:])\d+(?::\d+)+(?![\w:])",
+                     lambda m: PhrasePlugin.PhraseNode(m.group(), m.start(), 1)), -10),
+            (_Tagger(r"(?:^|(?<=[\s(]))-(?=[\w\"(])",
+                     lambda m: syntax.PrefixOperator("-", syntax.NotGroup)), -10),
+            (_Tagger(r"(?:^|(?<=[\s(]))\+(?=[\w\"(])", lambda m: syntax.Whitespace()), -10),
+        ]
+
+    def filters(self, parser: QueryParser) -> list:
+        return [(self.check, -10), (self.fold_nots, 590)]
+
+    def check(self, parser: QueryParser, group: syntax.GroupNode) -> syntax.GroupNode:
+        nodes = list(group)  # flat: nothing is grouped yet
+        _check_quotes(nodes)
+        _check_brackets(nodes)
+        for i, node in enumerate(nodes):
+            following = nodes[i + 1] if i + 1 < len(nodes) else None
+            column = node.startchar + 1
+            if isinstance(node, syntax.FieldnameNode):
+                check_field_name(node.fieldname, column)
+                if following is None or following.is_ws():
+                    raise QueryError(f"field {node.fieldname!r} at column {column} has no value")
+                node.fieldname = node.fieldname.lower()
+                if node.fieldname == "date":
+                    _check_date_value(following)
+            elif isinstance(node, FuzzyTermPlugin.FuzzinessNode):
+                digits = node.original[1:].split("/")[0]
+                if digits and isinstance(following, syntax.WordNode):  # ~99: Whoosh tags one digit
+                    digits += re.match(r"\d*", following.text).group()  # type: ignore[union-attr]
+                check_fuzzy(int(digits or 1), column)
+            elif isinstance(node, WildcardPlugin.WildcardNode):
+                _check_wildcards(nodes, i)
+        return group
+
+    def fold_nots(self, parser: QueryParser, group: syntax.GroupNode) -> syntax.GroupNode:
+        folded = group.empty_copy()
+        for node in group:
+            if isinstance(node, syntax.GroupNode):
+                node = self.fold_nots(parser, node)
+            if _is_not(node) and len(folded) and _is_not(folded[-1]):
+                del folded[-1]
+            else:
+                folded.append(node)
+        return folded
+
+
+def _check_quotes(nodes: list) -> None:
+    for node in nodes:
+        if isinstance(node, syntax.WordNode) and '"' in node.text:
+            raise QueryError(f"unclosed quote at column {node.startchar + node.text.index(chr(34)) + 1}")
+
+
+def _check_brackets(nodes: list) -> None:
+    """Parentheses as Whoosh tagged them, range brackets left in words (a whole range is tagged)."""
+    pairs = {")": "(", "]": "[", "}": "{"}
+    stack: list[tuple[str, int]] = []
+    for node in nodes:
+        if isinstance(node, GroupPlugin.OpenBracket | GroupPlugin.CloseBracket):
+            chars = [("(" if isinstance(node, GroupPlugin.OpenBracket) else ")", node.startchar + 1)]
+        elif isinstance(node, syntax.WordNode):
+            chars = [(c, node.startchar + n + 1) for n, c in enumerate(node.text) if c in "()[]{}"]
+        else:
+            continue
+        for char, column in chars:
+            if char in "([{":
+                stack.append((char, column))
+                if len(stack) > MAX_DEPTH:
+                    raise QueryError(f"brackets nested more than {MAX_DEPTH} deep at column {column}")
+            elif stack and (char, stack[-1][0]) in (("]", "{"), ("}", "[")):
+                stack.pop()  # Whoosh allows mixed range brackets: [a TO b}
+            elif not stack or stack[-1][0] != pairs[char]:
+                raise QueryError(f"unmatched {char!r} at column {column}")
+            else:
+                stack.pop()
+    if stack:
+        char, column = stack[-1]
+        raise QueryError(f"unclosed {char!r} at column {column}")
+
+
+def _check_date_value(node: syntax.SyntaxNode) -> None:
+    column = node.startchar + 1
+    if isinstance(node, syntax.RangeNode):
+        node.start = (node.start or "").strip() or None  # date:[ TO 2021]: an open start
+        node.end = (node.end or "").strip() or None
+        check_date_range(node.start, node.end, column)
+    elif isinstance(node, syntax.WordNode):
+        if node.text.startswith(("[", "{")):  # brackets with no TO: Whoosh did not tag a range
+            check_date_range(None, None, column)
+        check_date(node.text, column)
+
+
+def _check_wildcards(nodes: list, i: int) -> None:
+    """A run of `*` and `?` standing alone stands for every word (`title:*` is every titled one)."""
+    wild = WildcardPlugin.WildcardNode
+    if i and isinstance(nodes[i - 1], wild):
+        return  # inside a run already checked
+    end = i
+    while end < len(nodes) and isinstance(nodes[end], wild):
+        end += 1
+    run = "".join(n.text for n in nodes[i:end])
+    before = nodes[i - 1] if i else None
+    after = nodes[end] if end < len(nodes) else None
+    lettered = (isinstance(before, syntax.FieldnameNode)
+                or isinstance(before, syntax.WordNode) and re.search(r"\w$", before.text)
+                or isinstance(after, syntax.WordNode) and re.match(r"\w", after.text))
+    if not lettered and not run.strip("*?"):
+        raise QueryError(f"{run!r} at column {nodes[i].startchar + 1} stands for every word; give it some "
+                         "letters (oil*), or search for nothing to list every article")
+
+
 def make_parser(schema: Any, ranking: plan.Ranking) -> QueryParser:
     """Whoosh's parser with Dateline's plugins; an unfielded word is searched in every text field,
     each field weighted as the ranking says (BM25F's field weights)."""
     parser = QueryParser(None, schema)
     fields = MultifieldPlugin(list(TEXT_FIELDS), fieldboosts=ranking.field_weights(), group=WordFields)
+    parser.add_plugin(CheckedSyntax())
     parser.add_plugin(fields)
     parser.add_plugin(FieldAliasPlugin(ALIASES))
     parser.add_plugin(FuzzyTermPlugin())
@@ -62,9 +220,12 @@ def parse(text: str, parser: QueryParser) -> wq.Query:
     text = text.strip()
     if not text.strip("*"):
         return wq.Every()
-    prepared = prepare_query(text)
+    check_text(text)
     try:
-        return _repeats_weighed(parser.parse(prepared, normalize=False)).normalize()
+        return _repeats_weighed(parser.parse(text, normalize=False)).normalize()
+    except QueryError as mistake:
+        shown = repr(text) if len(text) <= 200 else f"{text[:60]!r}…"
+        raise QueryError(f"query {shown}: {mistake}") from None
     except Exception as exc:  # Whoosh's parser raises what its nodes raise; the user gets one line
         raise QueryError(f"query {text!r}: cannot be read ({type(exc).__name__}: {exc})") from None
 
