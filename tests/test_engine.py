@@ -248,6 +248,31 @@ def test_a_commit_computes_arrays_only_for_new_segments(tmp_path, reuters, monke
         assert fresh.search("oil", facets=["place", "year"], sort="newest") == results
 
 
+def test_a_commit_merges_small_segments_once_ten_have_gathered(tmp_path, monkeypatch):
+    """Dateline's merge policy: large segments stay as they are (a million-article run's commits
+    write 80 of them); ten small ones (small updates) are merged into one by the next commit."""
+    from dateline.indexer.engine import writer
+
+    monkeypatch.setattr(writer, "SMALL_SEGMENT", 3)  # documents: the first file's segment is large
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    records = [{"title": f"Story {n}", "body": f"Words of story {n} about cocoa."} for n in range(5)]
+    (sources / "first.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    counts, ids = [], []
+    for n in range(12):
+        (sources / f"update-{n}.jsonl").write_text(json.dumps({"title": f"Update {n}", "body": "cocoa"}) + "\n")
+        index_sources([sources], tmp_path / "index", workers=1)
+        with Archive(tmp_path / "index") as archive:
+            counts.append(len(archive.view.segments))
+            ids.append([(s.id, s.size) for s in archive.view.segments])
+            assert archive.search("cocoa").total == 5 + n + 1
+    # the first run's six articles: one large segment; then one small segment a run, until the
+    # twelfth commit finds ten small ones and merges them (its own is new beside them)
+    assert counts == [*range(1, 12), 3]
+    large = [segment for segment in ids[0] if segment[1] == 6]
+    assert large and all(large[0] in found for found in ids), "the large segment is never rewritten"
+
+
 def test_the_engine_is_the_only_code_that_imports_whoosh():
     importers = []
     for folder in ("corpus", "indexer", "search", "dateline"):

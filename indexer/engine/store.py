@@ -19,7 +19,7 @@ from whoosh.index import EmptyIndexError, FileIndex
 from dateline.errors import ArchiveError
 from dateline.indexer.engine import patches  # noqa: F401  (applied on import)
 from dateline.indexer.engine.schema import build_schema
-from dateline.indexer.engine.writer import PooledSegmentWriter, open_writer
+from dateline.indexer.engine.writer import PooledSegmentWriter, merge_small_segments, open_writer
 
 INDEX_NAME = "dateline"
 CHECKSUMS = "checksums.json"  # digest of every committed index file: how damage is told from a bug
@@ -312,12 +312,12 @@ class Writer:
 
     def commit(self, resume: dict[str, Resume], merge: bool = True) -> None:
         """Commit; `resume` lists the files this commit leaves in part. Without `merge`, the new
-        segments are added as they are (Whoosh merges small segments in one process, rewriting every
-        posting, so commits inside a run leave that to the run's last commit)."""
+        segments are added as they are (merging rewrites postings in one process, so commits inside
+        a run leave that to the run's last commit)."""
         store = self.store
         if resume != store.resume:
             store._record_resume(store.resume, pending=resume)
-        self._writer.commit(merge=merge)
+        self._writer.commit(mergetype=merge_small_segments if merge else None, merge=merge)
         record_checksums(store.path)
         if resume != store.resume:
             store._record_resume(resume)

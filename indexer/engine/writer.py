@@ -11,7 +11,8 @@ queue nobody reads; and commit refuses to go on when any sub-writer failed, so t
 its last commit.
 
 The segment writers (each sub-writer, and write_segment's) keep their postings in a TermPool and
-analyse text in batches; the parent's merges keep Whoosh's own pool.
+analyse text in batches; the parent's merges keep Whoosh's own pool, and merge only small segments
+(merge_small_segments).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from typing import IO, Any
 
 from whoosh.index import LockError
 from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
 from dateline.errors import ArchiveError
@@ -167,6 +169,28 @@ class _Jobs:
                 return
             except queue.Full:
                 self.writer.check_tasks()
+
+
+SMALL_SEGMENT = 10_000    # live documents: below this a segment is merged with others as small
+SMALL_SEGMENTS_TO_MERGE = 10
+
+
+def merge_small_segments(writer: SegmentWriter, segments: list[Any]) -> list[Any]:
+    """The merge policy of a commit: once ten or more segments hold fewer than SMALL_SEGMENT live
+    documents each (small updates, or mostly deleted), merge those into one; leave the rest.
+
+    Whoosh's own policy (MERGE_SMALL) counts segments against a Fibonacci threshold, and past about
+    25 segments it merges a third of the index: at a million articles (80 segments of 12,500, as
+    a run's commits write them) the last commit would rewrite 300,000 articles' postings one at a
+    time in one process."""
+    small = [segment for segment in segments if segment.doc_count() < SMALL_SEGMENT]
+    if len(small) < SMALL_SEGMENTS_TO_MERGE:
+        return segments
+    for segment in small:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return [segment for segment in segments if segment not in small]
 
 
 class CheckedMpWriter(MpWriter):
