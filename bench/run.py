@@ -6,8 +6,8 @@
     python bench/run.py --spark    # indexing only: the local indexer beside Spark local[1] and local[2]
 
 Each engine indexes in its own subprocess, so peak memory (ru_maxrss) is its own. Dateline's figure is
-end to end (reading and normalising the source files too); the peers index the articles Dateline read.
-Query latency is measured on a warm index: median and p95 over repeated runs of each query kind
+end to end (reading and normalising the source files too); the peers index the articles Dateline read,
+exported from its index. Query latency is measured on a warm index: median and p95 over repeated runs of each query kind
 (the first run of each query, with cold caches, is printed on its own line).
 """
 
