@@ -129,7 +129,8 @@ class CheckedSyntax(Plugin):
 def _check_quotes(nodes: list) -> None:
     for node in nodes:
         if isinstance(node, syntax.WordNode) and '"' in node.text:
-            raise QueryError(f"unclosed quote at column {node.startchar + node.text.index(chr(34)) + 1}")
+            column = node.startchar + node.text.index('"') + 1
+            raise QueryError(f"unclosed quote at column {column}")
 
 
 def _check_brackets(nodes: list) -> None:
