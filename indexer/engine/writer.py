@@ -179,10 +179,9 @@ def merge_small_segments(writer: SegmentWriter, segments: list[Any]) -> list[Any
     """The merge policy of a commit: once ten or more segments hold fewer than SMALL_SEGMENT live
     documents each (small updates, or mostly deleted), merge those into one; leave the rest.
 
-    Whoosh's own policy (MERGE_SMALL) counts segments against a Fibonacci threshold, and past about
-    25 segments it merges a third of the index: at a million articles (80 segments of 12,500, as
-    a run's commits write them) the last commit would rewrite 300,000 articles' postings one at a
-    time in one process."""
+    Whoosh's own policy (MERGE_SMALL) counts segments against a Fibonacci threshold: at a million
+    articles (80 segments of 12,500, as a run's commits write them) the last commit would merge the
+    23 smallest, rewriting 287,500 articles' postings one at a time in one process."""
     small = [segment for segment in segments if segment.doc_count() < SMALL_SEGMENT]
     if len(small) < SMALL_SEGMENTS_TO_MERGE:
         return segments
