@@ -7,8 +7,8 @@
 
 Each engine indexes in its own subprocess, so peak memory (ru_maxrss) is its own. Dateline's figure is
 end to end (reading and normalising the source files too); the peers index the articles Dateline read,
-exported from its index. Query latency is measured on a warm index: median and p95 over repeated runs of each query kind
-(the first run of each query, with cold caches, is printed on its own line).
+exported from its index. Query latency is measured on a warm index: median and p95 over repeated
+runs of each query kind (the first run of each query, with cold caches, is printed on its own line).
 """
 
 from __future__ import annotations
@@ -211,19 +211,23 @@ def worker(engine: str, sources: list[str], articles_file: Path, folder: Path, r
     run = open_queries(folder)
     latency, totals, first = {}, {}, {}
     for kind, q in QUERIES.items():
-        t = time.perf_counter()
-        totals[kind] = run(kind, q)  # the first run of a query warms caches; reported on its own
-        first[kind] = (time.perf_counter() - t) * 1000
-        timings = []
-        for _ in range(repeats):
-            t = time.perf_counter()
-            run(kind, q)
-            timings.append((time.perf_counter() - t) * 1000)
-        timings.sort()
+        first[kind], totals[kind] = _timed(run, kind, q)  # the first run warms caches; reported on its own
+        timings = sorted(_timed(run, kind, q)[0] for _ in range(repeats))
         latency[kind] = (statistics.median(timings), timings[max(0, int(len(timings) * 0.95) - 1)])
     peak = peak_mb()
     return {"engine": engine, "seconds": seconds, "first": first,
             "size": folder_size(folder), "peak_mb": peak, "latency": latency, "totals": totals}
+
+
+def _timed(run: Any, kind: str, q: str) -> tuple[float, int | str]:
+    """Milliseconds, and the hits or why the query failed (a query past the engine's time limit is
+    reported in the table, not the end of the run)."""
+    started = time.perf_counter()
+    try:
+        found: int | str = run(kind, q)
+    except Exception as error:
+        found = f"failed: {error}"
+    return (time.perf_counter() - started) * 1000, found
 
 
 def site_worker(folder: Path) -> dict:
@@ -291,35 +295,48 @@ def search_transfer(site: Path, query: str) -> dict | None:
         server.wait()
 
 
-def _subprocess(*args: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=True)
+def _subprocess(*args: str) -> dict | None:
+    """A worker's result; None, with its error on stderr, when it failed (the run goes on)."""
+    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True)
+    if out.returncode:
+        print(f"{' '.join(args[:2])}: failed with status {out.returncode}:\n{out.stderr[-4000:]}",
+              file=sys.stderr, flush=True)
+        return None
     return json.loads(out.stdout.splitlines()[-1])
 
 
-def bench_corpus(name: str, sources: list[str], work: Path, repeats: int,
-                 runs: int) -> tuple[list[dict], dict, dict]:
+def bench_corpus(name: str, sources: list[str], work: Path, repeats: int, runs: int,
+                 site: bool = True) -> tuple[list[dict], dict, dict]:
     """Dateline first (its index, its site, whole `dateline` processes), then the peers over the
     articles exported from its index. Each result goes to stderr as it comes, so a long run that
-    fails late keeps what it measured."""
+    fails late keeps what it measured; a failed worker's error goes there too."""
     articles_file = work / f"{name}.jsonl"
-    rows, site, command_line, count = [], {}, {}, 0
+    rows, site_figures, command_line, count = [], {}, {}, 0
     for engine in ENGINES:
         folder = work / f"{name}-{engine}"
         row = _subprocess("--worker", engine, "--sources", *sources, "--articles", str(articles_file),
                           "--folder", str(folder), "--repeats", str(repeats))
         print(json.dumps(row), file=sys.stderr, flush=True)
+        if row is None:
+            if engine == "dateline":
+                break  # no index: nothing for the site or the peers
+            continue
         if engine == "dateline":
             count = export_articles(folder, articles_file)
-            site = _subprocess("--site-worker", str(folder))
+            site_figures = (_subprocess("--site-worker", str(folder)) or {}) if site else {}
             command_line = command_line_figures(folder, sources, work, runs)
-            print(json.dumps({"site": site, "command_line": command_line}), file=sys.stderr, flush=True)
+            print(json.dumps({"site": site_figures, "command_line": command_line}), file=sys.stderr,
+                  flush=True)
         row.update(articles=count, rate=count / row["seconds"])
         rows.append(row)
         shutil.rmtree(folder, ignore_errors=True)
-    return rows, site, command_line
+    return rows, site_figures, command_line
 
 
 def print_results(name: str, rows: list[dict], site: dict, command_line: dict) -> None:
+    if not rows:
+        print(f"\n## {name}: Dateline's worker failed (its error is above, on stderr)")
+        return
     base = rows[0]
     print(f"\n## {name}: {base['articles']} articles")
     kinds = list(QUERIES)
@@ -340,6 +357,12 @@ def print_results(name: str, rows: list[dict], site: dict, command_line: dict) -
     print("hits per query: " + "; ".join(f"{r['engine']} {r['totals']}" for r in rows))
     print("first run of each query (cold caches), ms: " + "; ".join(
         f"{r['engine']} " + " / ".join(f"{r['first'][k]:.1f}" for k in kinds) for r in rows))
+    if site:
+        print_site(site)
+    print_command_line(command_line)
+
+
+def print_site(site: dict) -> None:
     print(f"static site: {site['pages']} pages in {site['seconds']:.1f}s ({site['rate']:.0f} pages/s, "
           f"peak {site['peak_mb']:.0f} MB); Pagefind index in {site['shards']} shard(s), "
           f"{site['pagefind_seconds']:.1f}s (peak {site['pagefind_peak_mb']:.0f} MB)")
@@ -348,7 +371,6 @@ def print_results(name: str, rows: list[dict], site: dict, command_line: dict) -
         print(f"site search for {QUERIES['term']!r}: {transfer['bytes'] / 2**20:.2f} MB in "
               f"{transfer['requests']} requests, first results in {transfer['seconds']:.1f}s "
               f"({transfer['status']})")
-    print_command_line(command_line)
 
 
 LAUNCH = """
@@ -521,6 +543,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small corpora, a few repeats (CI smoke run)")
     parser.add_argument("--generated", type=int, default=100_000, help="size of the generated corpus")
     parser.add_argument("--no-reuters", action="store_true", help="the generated corpus only")
+    parser.add_argument("--no-site", action="store_true", help="indexing and queries only: no static site")
     parser.add_argument("--spark", action="store_true",
                         help="indexing only: the local indexer beside --spark local[1] and local[2]")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
@@ -558,9 +581,9 @@ def main() -> None:
             return
         runs = 3 if args.quick else 15
         if not args.no_reuters:
-            print_results(title, *bench_corpus("reuters", sources, work, repeats, runs))
+            print_results(title, *bench_corpus("reuters", sources, work, repeats, runs, not args.no_site))
         print_results("Generated", *bench_corpus("generated", [str(generated.parent)], work, repeats,
-                                                 0 if args.quick else runs))
+                                                 0 if args.quick else runs, not args.no_site))
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ import numpy as np
 from dateline.corpus.article import Article, aware
 from dateline.errors import DatelineError, QueryError
 from dateline.indexer.engine.analysis import WORD
-from dateline.indexer.engine.segments import ArrayCache, PostingsCache
+from dateline.indexer.engine.segments import ArrayCache, PostingsCache, seconds_building
 from dateline.indexer.engine.store import check_index, corrupt_error, open_index
 from dateline.indexer.engine.view import IndexView
 from dateline.indexer.fields import DEFAULT_INDEX, TEXT_FIELDS, local_day
@@ -268,7 +268,8 @@ class Archive:
 
     def _evaluate(self, plan: Node, query: str, scored: bool) -> tuple[np.ndarray, np.ndarray]:
         view = self.view
-        return Evaluation(view, self.ranking, query, self.time_limit).run(plan, view.segments, scored)
+        return Evaluation(view, self.ranking, query, self.time_limit, seconds_building).run(
+            plan, view.segments, scored)
 
     def _days(self) -> np.ndarray:
         return self._merge("days", lambda segment: segment.days(), np.int32)

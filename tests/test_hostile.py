@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -165,6 +167,26 @@ def test_expansions_are_bounded_and_every_search_has_a_time_limit(reuters_index)
     with Archive(reuters_index, time_limit=0.0) as hurried:
         with pytest.raises(QueryError, match="stopped after 0 s, its time limit"):
             hurried.search("oil OR gas OR wheat")
+
+
+def test_building_a_segments_arrays_is_left_out_of_the_time_limit(tmp_path, reuters_index, monkeypatch):
+    """The first query of an index with no cached arrays builds them for every segment (at a million
+    articles, seconds): that is done once for every later query, and must not make it fail."""
+    from dateline.indexer.engine import segments
+    from dateline.search import Archive
+
+    copy = tmp_path / "index"
+    shutil.copytree(reuters_index, copy, ignore=shutil.ignore_patterns("cache-*"))
+    original = segments.ArrayCache.get
+
+    def slow(self, segment_id, size, name, build):
+        return original(self, segment_id, size, name, lambda: time.sleep(0.4) or build())
+
+    monkeypatch.setattr(segments.ArrayCache, "get", slow)
+    with Archive(copy, time_limit=1.0) as archive:
+        started = time.monotonic()
+        assert archive.search("oil OR gas", facets=["place"]).total > 1000
+        assert time.monotonic() - started > 1.0, "the arrays' building took longer than the limit"
 
 
 @pytest.mark.parametrize("value, expected", [
