@@ -1,6 +1,7 @@
 """How right the reprint groups are, on Reuters article pairs labelled by hand.
 
     python bench/reprints.py [--index DIR]    # default: indexes Reuters-21578 (../shared) into a temp folder
+    python bench/reprints.py --memory 200000  # memory a story of the detector, beside datasketch's LSH
 
 The pairs (bench/reprint_pairs.tsv) come from every pair of Reuters articles whose bodies share 30% or
 more of their word 5-grams, or that some detector put in one group: the universe of pairs a reprint
@@ -19,6 +20,11 @@ Precision and recall are estimated per sample with each stratum weighted by its 
 (the `# stratum` lines); pairs outside the universe are not judged. The
 peer is the usual near-duplicate recipe, measured in the same run: MinHash LSH over the same 5-grams
 at Jaccard 0.7, with nothing else checked (what Dateline did before).
+
+`--memory N` measures what the detector keeps in memory while N generated articles (bench/run.py's
+generator) are assigned to groups, each in its own process: the growth of resident memory from
+before the first article to after the last, over N, beside datasketch's MinHashLSH with the same
+21 bands of 3 (which keeps only the bands; a detector also needs the signatures of its candidates).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from __future__ import annotations
 import argparse
 import csv
 import itertools
+import json
 import subprocess
 import sys
 import tempfile
@@ -141,11 +148,71 @@ def report(index: Path, corpus: Path = REUTERS) -> dict[str, Figures]:
             "words alone (MinHash 0.7)": figures(words_alone_groups(corpus), labelled, sizes)}
 
 
+def _resident_mb() -> float:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
+
+
+def memory_worker(detector: str, corpus: Path) -> dict:
+    """Runs in a subprocess: every article of the corpus through one detector; resident memory and
+    seconds, signatures made on the fly and not kept."""
+    import time
+
+    from datasketch import MinHash, MinHashLSH
+
+    from dateline.indexer.reprints import BANDS, NUM_PERM, ROWS, SCHEME, ReprintGroups, signature, story
+
+    groups, lsh = ReprintGroups(), MinHashLSH(num_perm=NUM_PERM, params=(BANDS, ROWS))
+    records = (json.loads(line) for line in corpus.open())
+    before, started, count = _resident_mb(), time.perf_counter(), 0
+    for record in records:
+        packed = signature(record["title"], record["body"])
+        if not packed:
+            continue
+        if detector == "dateline":
+            groups.assign(record["id"], packed, record["id"])
+        else:
+            minhash = MinHash(num_perm=NUM_PERM, scheme=SCHEME, hashvalues=story(packed).hashes)
+            lsh.query(minhash)
+            lsh.insert(record["id"], minhash)
+        count += 1
+    return {"detector": detector, "articles": count, "mb": _resident_mb() - before,
+            "seconds": time.perf_counter() - started}
+
+
+def memory(count: int) -> None:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from run import generated_corpus
+
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus.jsonl"
+        generated_corpus(corpus, count)
+        rows = [json.loads(subprocess.run(
+            [sys.executable, __file__, "--memory-worker", detector, str(corpus)],
+            check=True, capture_output=True, text=True).stdout) for detector in ("dateline", "datasketch")]
+    print(f"| {count:,} generated articles | stories | memory MB | bytes a story | seconds |")
+    print("|---|---|---|---|---|")
+    for row in rows:
+        per_story = row["mb"] * 2**20 / row["articles"]
+        print(f"| {row['detector']} | {row['articles']} | {row['mb']:.1f} | {per_story:.0f} "
+              f"| {row['seconds']:.1f} |")
+    print(f"Dateline/datasketch: memory {rows[0]['mb'] / rows[1]['mb']:.2f}x, time "
+          f"{rows[0]['seconds'] / rows[1]['seconds']:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--index", type=Path, help="a Reuters index to judge (default: indexed now)")
+    parser.add_argument("--memory", type=int, metavar="N", help="memory a story, over N generated articles")
+    parser.add_argument("--memory-worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.memory_worker:
+        print(json.dumps(memory_worker(args.memory_worker[0], Path(args.memory_worker[1]))))
+        return
+    if args.memory:
+        memory(args.memory)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         index = args.index
         if index is None:

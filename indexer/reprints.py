@@ -11,7 +11,11 @@ the facts agree (`same_story`). bench/reprints.py measures this on labelled Reut
 from __future__ import annotations
 
 import json
+import os
 import re
+import struct
+import tempfile
+from array import array
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -146,77 +150,135 @@ def bands(told: Story) -> list[bytes]:
     return [told.hashes[band * ROWS:(band + 1) * ROWS].tobytes() for band in range(BANDS)]
 
 
-class _Bands:
-    """Which stories share a band of MinHash values: one dict per band from the band's hash to its
-    keys (a bare key while there is one, as most buckets hold), about 1.5 KB a story where
-    datasketch's MinHashLSH, a set per bucket, takes 6."""
+class _Stories:
+    """Every story's key, group and signature in an unnamed temporary file, and its place there in
+    memory: 8 bytes a story, where the stories themselves (a MinHash and sets of facts) take some
+    4 KB, which at a million articles was most of the indexer's 4 GB."""
+
+    _HEADER = struct.Struct("<III")  # sizes of the key, the group and the signature
 
     def __init__(self) -> None:
-        self._buckets: list[dict[int, str | list[str]]] = [{} for _ in range(BANDS)]
+        self._file = tempfile.TemporaryFile()
+        self._places = array("q")  # story number -> offset in the file
+        self._end = self._flushed = 0
 
-    @staticmethod
-    def _hashes(story: Story) -> list[int]:
-        return [hash(band) for band in bands(story)]
+    def append(self, key: str, group: str, packed: bytes) -> int:
+        encoded_key, encoded_group = key.encode("utf-8"), group.encode("utf-8")
+        record = self._HEADER.pack(len(encoded_key), len(encoded_group), len(packed))
+        self._file.write(record + encoded_key + encoded_group + packed)
+        self._places.append(self._end)
+        self._end += self._HEADER.size + len(encoded_key) + len(encoded_group) + len(packed)
+        return len(self._places) - 1
 
-    def candidates(self, story: Story) -> set[str]:
-        found: set[str] = set()
-        for bucket, band in zip(self._buckets, self._hashes(story), strict=True):
-            keys = bucket.get(band)
-            if keys is not None:
-                found.update([keys] if isinstance(keys, str) else keys)
+    def read(self, number: int) -> tuple[str, str, bytes]:
+        """A story's key, group and signature."""
+        if self._places[number] >= self._flushed:
+            self._file.flush()
+            self._flushed = self._end
+        fd, place = self._file.fileno(), self._places[number]
+        key_size, group_size, packed_size = self._HEADER.unpack(os.pread(fd, self._HEADER.size, place))
+        data = os.pread(fd, key_size + group_size + packed_size, place + self._HEADER.size)
+        return (data[:key_size].decode("utf-8"), data[key_size:key_size + group_size].decode("utf-8"),
+                data[key_size + group_size:])
+
+
+# mixes a band's three MinHash values and its number into one 64-bit key (odd multipliers, wrapping)
+_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], dtype=np.uint64)
+
+
+def band_keys(told: Story) -> np.ndarray:
+    """One 64-bit key per LSH band: stories with a key in common are candidates (a chance collision
+    only adds a candidate, which same_story then rejects)."""
+    values = told.hashes[:BANDS * ROWS].reshape(BANDS, ROWS).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        mixed = (values * _MIX).sum(axis=1, dtype=np.uint64) + np.arange(BANDS, dtype=np.uint64) * _MIX[0]
+        return mixed ^ (mixed >> np.uint64(29))
+
+
+class _BandTable:
+    """Which stories have a band key: sorted numpy arrays (12 bytes a band, 252 a story) and a dict
+    of the latest stories' keys (a bare story number while a key has one, as nearly all do),
+    merged into the arrays once it holds RECENT stories. A story replaced or forgotten stays in
+    the table; candidates are checked against the living."""
+
+    RECENT = 5_000
+
+    def __init__(self) -> None:
+        self._keys = np.empty(0, dtype=np.uint64)
+        self._stories = np.empty(0, dtype=np.int32)
+        self._recent: dict[int, int | list[int]] = {}
+        self._recent_keys: list[np.ndarray] = []
+        self._first_recent = 0  # story numbers are given in order: the recent ones follow it
+
+    def candidates(self, keys: np.ndarray) -> set[int]:
+        first = np.searchsorted(self._keys, keys, side="left")
+        last = np.searchsorted(self._keys, keys, side="right")
+        found = {int(number) for start, end in zip(first.tolist(), last.tolist(), strict=True)
+                 for number in self._stories[start:end].tolist()}
+        for key in keys.tolist():
+            numbers = self._recent.get(key)
+            if numbers is not None:
+                found.update(numbers if isinstance(numbers, list) else (numbers,))
         return found
 
-    def insert(self, key: str, story: Story) -> None:
-        for bucket, band in zip(self._buckets, self._hashes(story), strict=True):
-            keys = bucket.get(band)
-            bucket[band] = key if keys is None else [keys, key] if isinstance(keys, str) else [*keys, key]
+    def insert(self, number: int, keys: np.ndarray) -> None:
+        """Bands of story `number`, the next story number."""
+        for key in keys.tolist():
+            numbers = self._recent.get(key)
+            self._recent[key] = number if numbers is None else (
+                [*numbers, number] if isinstance(numbers, list) else [numbers, number])
+        self._recent_keys.append(keys)
+        if len(self._recent_keys) >= self.RECENT:
+            self._merge()
 
-    def remove(self, key: str, story: Story) -> None:
-        for bucket, band in zip(self._buckets, self._hashes(story), strict=True):
-            keys = bucket.get(band)
-            if keys == key:
-                del bucket[band]
-            elif isinstance(keys, list):
-                rest = [k for k in keys if k != key]
-                bucket[band] = rest[0] if len(rest) == 1 else rest
+    def _merge(self) -> None:
+        """The recent keys sorted into the arrays (one pass over them, not a sort of the whole)."""
+        keys = np.concatenate(self._recent_keys)
+        stories = np.repeat(np.arange(self._first_recent, self._first_recent + len(self._recent_keys),
+                                      dtype=np.int32), BANDS)
+        order = np.argsort(keys, kind="stable")
+        at = np.searchsorted(self._keys, keys[order], side="right")
+        self._keys = np.insert(self._keys, at, keys[order])
+        self._stories = np.insert(self._stories, at, stories[order])
+        self._first_recent += len(self._recent_keys)
+        self._recent, self._recent_keys = {}, []
 
 
 class ReprintGroups:
     """Assigns each new article the group of an existing copy of its story, or a group of its own.
 
     A group is named after the id of the first copy indexed; the earliest copy by date is found
-    at query time, since a later run may index an older copy.
+    at query time, since a later run may index an older copy. What it keeps in memory is a few
+    hundred bytes a story (the band table and each key's story number); the stories are on disk.
     """
 
     def __init__(self) -> None:
-        self._bands = _Bands()
-        self._group: dict[str, str] = {}
-        self._stories: dict[str, Story] = {}
+        self._bands = _BandTable()
+        self._stories = _Stories()
+        self._number: dict[str, int] = {}  # the living story of each key
 
     def add_existing(self, key: str, packed: bytes, group: str) -> None:
-        if packed and key not in self._group:
-            told = story(packed)
-            self._bands.insert(key, told)
-            self._group[key] = group
-            self._stories[key] = told
+        if packed and key not in self._number:
+            self._add(key, packed, group, story(packed))
+
+    def _add(self, key: str, packed: bytes, group: str, told: Story) -> None:
+        number = self._stories.append(key, group, packed)
+        self._bands.insert(number, band_keys(told))
+        self._number[key] = number
 
     def assign(self, key: str, packed: bytes, article_id: str) -> str:
-        """The group of the first indexed copy of the same story, else a new group."""
+        """The group of the first indexed copy (by key) of the same story, else a new group."""
         if not packed:
             return article_id
         told = story(packed)
-        candidates = sorted(k for k in self._bands.candidates(told)
-                            if k != key and same_story(told, self._stories[k]))
-        group = self._group[candidates[0]] if candidates else article_id
-        if key in self._group:
-            self._bands.remove(key, self._stories[key])
-        self._bands.insert(key, told)
-        self._group[key] = group
-        self._stories[key] = told
+        confirmed = []
+        for number in self._bands.candidates(band_keys(told)):
+            other, group, other_packed = self._stories.read(number)
+            if other != key and self._number.get(other) == number and same_story(told, story(other_packed)):
+                confirmed.append((other, group))
+        group = min(confirmed)[1] if confirmed else article_id
+        self._add(key, packed, group, told)
         return group
 
     def forget(self, key: str) -> None:
-        if key in self._group:
-            self._bands.remove(key, self._stories[key])
-            del self._group[key]
-            del self._stories[key]
+        self._number.pop(key, None)

@@ -236,6 +236,28 @@ def test_near_duplicates_with_different_facts_are_different_stories():
     assert groups.assign("g2", signature("MIDWEST GRAIN FUTURES 12:20 EDT", prices), "g2") != snapshot
 
 
+def test_reprint_groups_keep_stories_on_disk_and_bands_in_sorted_arrays(monkeypatch):
+    """Copies are found whether the first copy's bands are among the recent ones (a dict) or were
+    merged into the sorted arrays; a replaced or forgotten article is no one's copy any more."""
+    from dateline.indexer import reprints
+
+    monkeypatch.setattr(reprints._BandTable, "RECENT", 3)
+    body = ("The Bank of Japan bought dollars in Tokyo on {} to keep the currency from rising, dealers "
+            "said, as exporters sold dollars ahead of the end of the business year on March 31.")
+    days = [f"March {day}, 1987" for day in range(1, 12)]
+    groups = reprints.ReprintGroups()
+    first = {day: groups.assign(f"a{n}", reprints.signature("BOJ BUYS DOLLARS", body.format(day)), f"a{n}")
+             for n, day in enumerate(days)}
+    assert len(set(first.values())) == len(days) and len(groups._bands._keys) == 9 * reprints.BANDS
+    for n, day in enumerate(days):  # a second copy of each: merged, recent and in between
+        assert groups.assign(f"b{n}", reprints.signature("BOJ BUYS DOLLARS", body.format(day)), f"b{n}") == first[day]
+    groups.forget("a0")
+    groups.forget("b0")
+    assert groups.assign("c0", reprints.signature("BOJ", body.format(days[0])), "c0") == "c0"
+    groups.assign("a1", reprints.signature("OTHER", "A different story altogether, in words of its own here."), "a1")
+    assert groups.assign("c1", reprints.signature("BOJ", body.format(days[1])), "c1") == first[days[1]]  # b1's
+
+
 def test_the_facts_of_a_story_are_written_one_way():
     from dateline.indexer.reprints import numbers, tickers
 
