@@ -159,6 +159,32 @@ def test_an_index_is_queried_with_the_stemmer_it_was_built_with(tmp_path, monkey
         assert before.search(conflated).total == now.search(conflated).total == 1
 
 
+def test_news_words_are_not_stop_words(tmp_path, monkeypatch):
+    """The US and the month of May are words of the news: a new index finds them, in a phrase too.
+    An index built with Whoosh's stop list (which drops `us` and `may`) keeps it."""
+    from whoosh.analysis import LowercaseFilter, RegexTokenizer, StopFilter
+
+    from dateline.indexer.engine import analysis, schema
+
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(json.dumps({"id": "w1", "title": "US trade talks",
+                                  "body": "Theresa May said that a deal was near."}))
+
+    def built_before() -> object:
+        return (RegexTokenizer(analysis.WORD) | LowercaseFilter() | analysis.ArabicScriptFilter()
+                | StopFilter(minsize=1) | analysis.SnowballStemFilter())
+
+    monkeypatch.setattr(schema, "news_analyzer", built_before)
+    index_sources([corpus], tmp_path / "before", workers=1)
+    monkeypatch.undo()
+    index_sources([corpus], tmp_path / "now", workers=1)
+    with Archive(tmp_path / "before") as before, Archive(tmp_path / "now") as now:
+        for query in ("US", "May", '"Theresa May"', '"US trade"', "US AND trade"):
+            assert now.search(query).total == 1, query
+        assert before.search("US").total == before.search("May").total == 0
+        assert now.search("the").total == before.search("the").total == 0
+
+
 def test_facets_read_from_columns_are_those_read_from_postings(updated_index):
     """A reprint group (about one value a document) is read from its column, few-valued facets from
     their posting lists; both give every live document's value (deletions are a mask applied after)."""

@@ -8,7 +8,7 @@ import json
 import re
 import sys
 
-from whoosh.analysis import STOP_WORDS
+from dateline.indexer.engine.analysis import STOP_WORDS
 
 from .conftest import ROOT, run_cli
 

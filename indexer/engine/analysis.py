@@ -18,13 +18,18 @@ from typing import Any
 
 from whoosh import fields
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
-from whoosh.analysis.filters import STOP_WORDS
 
 from dateline.corpus.script import ARABIC_SCRIPT, MARKS, fold_arabic_script
 
 # A word runs through Arabic-script diacritics (combining marks, not \w) and through a zero-width
 # non-joiners (Persian می‌روم; scrapers leave runs of them), without being split.
 WORD = rf"[\w{MARKS}]+(?:[\u200c\u200d]+[\w{MARKS}]+)*"
+
+# Lucene's English stop words (Elasticsearch's `_english_`). Whoosh's own list also drops `us` and
+# `may`, so an archive could not find the US or the month of May (indexes built with it keep it);
+# over bench/relevance.py's six collections this list does as well (README).
+STOP_WORDS = frozenset("a an and are as at be but by for if in into is it no not of on or such that the "
+                       "their then there these they this to was will with".split())
 
 
 class ArabicScriptFilter(Filter):
@@ -81,7 +86,7 @@ def news_analyzer():
         RegexTokenizer(WORD)
         | LowercaseFilter()
         | ArabicScriptFilter()
-        | StopFilter(minsize=1)
+        | StopFilter(STOP_WORDS, minsize=1)
         | SnowballStemFilter()
     )
 
