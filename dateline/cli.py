@@ -221,10 +221,15 @@ def _size(size: float) -> str:
     return f"{size:.1f} GB"
 
 
-def _open_archive(index_dir: str):
+def _open_archive(index_dir: str, feedback: bool = False):
     from dateline.search import Archive
 
-    return Archive(index_dir)
+    if not feedback:
+        return Archive(index_dir)
+    from dateline.search.feedback import RM3
+    from dateline.search.plan import Ranking
+
+    return Archive(index_dir, ranking=Ranking(feedback=RM3()))
 
 
 @cli.command()
@@ -300,9 +305,12 @@ def _filters(options: dict[str, Any]) -> dict[str, Any]:
 @click.option("--collapse-reprints", is_flag=True, help="Show one copy of each reprinted story.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True)
+@click.option("--feedback", is_flag=True,
+              help="Add words of the best matches to the query and search again (RM3 pseudo-relevance "
+                   "feedback): finds articles that say it in other words.")
 @click.option("--explain", is_flag=True, help="Print the query's plan instead of searching.")
 def search(query, index_dir, date_from, date_to, facet_names, facet_limit, sort, limit, page,
-           collapse_reprints, fmt, explain, **filter_values) -> None:
+           collapse_reprints, fmt, feedback, explain, **filter_values) -> None:
     """Search the index with the Whoosh query language, filters and facet counts.
 
     \b
@@ -312,12 +320,13 @@ def search(query, index_dir, date_from, date_to, facet_names, facet_limit, sort,
       dateline search '"oil prices" AND title:opec'   # a phrase, a field
       dateline search 'date:[1987-03-01 TO 1987-03-31] volcker' --sort newest
       dateline search '"cocoa prices"~5' --explain    # words near each other; print the plan
+      dateline search 'cocoa harvest' --feedback      # and words of its best matches
     """
     from dateline.search.output import results_to_dict, table_lines, write_csv
 
     filters = _filters(filter_values)
     facets = [name.strip() for name in facet_names.split(",") if name.strip()]
-    with _open_archive(index_dir) as archive:
+    with _open_archive(index_dir, feedback) as archive:
         if explain:
             click.echo("\n".join(archive.explain(query)))
             return

@@ -13,6 +13,7 @@ import inspect
 import math
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from dateline.indexer.engine.view import IndexView
 from dateline.indexer.fields import DEFAULT_INDEX, TEXT_FIELDS, local_day
 from dateline.search.concordance import Concordance, Keywords, occurrences
 from dateline.search.facets import FACETS, FacetCounts, FieldMap
+from dateline.search.feedback import RM3, expanded, relevance_model
 from dateline.search.plan import Evaluation, Node, Ranking, fallbacks, words_of
 from dateline.search.query import TEXT_NAMES, parse_day
 from dateline.search.trend import PERIODS, Series, Trend, count, every_period, label, period_starts
@@ -287,13 +289,42 @@ class Archive:
         (kept apart for multi-select facet counts)."""
         plan = self.plan(query)
         first, last = _day_bounds(date_from, date_to)
-        mask, scores = self._evaluate(plan, query, scored)
-        if first or last:
-            days = self._days()
-            mask = mask & (days > 0) & (days >= (first or 0)) & (days <= (last or 99_999_999))
         filter_masks = {name: self.fieldmap(FACETS[name].field).mask(values)
                         for name, values in filters.items()}
+
+        def within_dates(mask: np.ndarray) -> np.ndarray:
+            if not (first or last):
+                return mask
+            days = self._days()
+            return mask & (days > 0) & (days >= (first or 0)) & (days <= (last or 99_999_999))
+
+        mask, scores = self._evaluate(plan, query, scored)
+        mask = within_dates(mask)
+        if scored and self.ranking.feedback:
+            chosen = mask.copy()
+            for filter_mask in filter_masks.values():
+                chosen &= filter_mask
+            mask, scores = self._fed_back(plan, query, chosen, scores, self.ranking.feedback)
+            mask = within_dates(mask)
         return plan, mask, scores, filter_masks
+
+    def _fed_back(self, plan: Node, query: str, chosen: np.ndarray, scores: np.ndarray,
+                  feedback: RM3) -> tuple[np.ndarray, np.ndarray]:
+        """The query run again with RM3's words, from its best matches among those chosen."""
+        docs = np.flatnonzero(chosen)
+        view, live = self.view, int(self._live().sum())
+
+        def usable(word: str) -> bool:  # not one letter, not in most articles (as Anserini)
+            return len(word) > 1 and all(view.frequency(name, word) <= feedback.most_common * live
+                                         for name in TEXT_FIELDS)
+
+        documents = []
+        for docnum in self._ordered(docs, -scores[docs], feedback.documents):
+            stored = view.stored(int(docnum))
+            words = view.analyze("body", f"{stored['title']}\n{stored['body']}")
+            documents.append((Counter(words), float(scores[docnum])))
+        model = relevance_model(documents, feedback.words, usable)
+        return self._evaluate(expanded(plan, model, self.ranking.field_weights(), feedback), query, True)
 
     def _matching(self, query: str, filters: Mapping[str, Iterable[str]] | None, date_from: str | None,
                   date_to: str | None) -> np.ndarray:

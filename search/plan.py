@@ -21,11 +21,14 @@ import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from dateline.errors import QueryError
+
+if TYPE_CHECKING:
+    from dateline.search.feedback import RM3
 
 Answer = tuple[np.ndarray, np.ndarray]  # (mask, score) over one segment's documents; score 0 off the mask
 
@@ -41,11 +44,13 @@ def idf(frequency: int, documents: int) -> float:
 class Ranking:
     """BM25F (a word scored once over title and body, the title's frequency and length counted
     `title_weight` times), with the idf above. The defaults are the best mean nDCG@10 over six test
-    collections (bench/relevance.py, which also chooses them leaving each collection out)."""
+    collections (bench/relevance.py, which also chooses them leaving each collection out). With
+    `feedback`, a scored query runs again with words of its best matches (search/feedback.py)."""
 
     k1: float = 1.5
     b: float = 0.6
     title_weight: float = 3.0
+    feedback: RM3 | None = None
 
     def field_weights(self) -> dict[str, float]:
         return {"title": self.title_weight, "body": 1.0}

@@ -259,3 +259,32 @@ def test_colour_and_pager_on_a_terminal_only_and_no_color_honoured(reuters_index
     paged = _on_a_terminal("search", "cocoa", "--limit", "20", "--index", str(reuters_index),
                            PAGER=f"sh -c 'echo {marker}; cat'")
     assert marker in paged and "20. " in paged, "a listing taller than the terminal goes through $PAGER, whole"
+
+
+def test_relevance_model_weighs_each_documents_word_shares_by_its_score():
+    from dateline.search.feedback import relevance_model
+
+    documents = [(Counter({"cocoa": 2, "crop": 1, "x": 1}), 2.0), (Counter({"cocoa": 1, "bean": 1}), 1.0)]
+    model = relevance_model(documents, words=2, usable=lambda word: len(word) > 1)
+    cocoa, crop = 2 / 4 * 2.0 + 1 / 2 * 1.0, 1 / 4 * 2.0  # bean's 0.5 ties crop's; the first kept wins
+    assert model == pytest.approx({"cocoa": cocoa / (cocoa + crop), "crop": crop / (cocoa + crop)})
+    assert relevance_model([(Counter(), 1.0)], words=10, usable=lambda word: True) == {}
+
+
+def test_feedback_finds_articles_in_other_words_and_keeps_exclusions(reuters_index):
+    """RM3: words of the best matches join the query. An implicit AND of words is widened (articles
+    without `harvest` are found); a NOT still excludes, so there feedback only reorders."""
+    from dateline.search.feedback import RM3
+    from dateline.search.plan import Ranking
+
+    with Archive(reuters_index) as plain, Archive(reuters_index, ranking=Ranking(feedback=RM3())) as fed:
+        before, after = plain.search("cocoa harvest", limit=1000), fed.search("cocoa harvest", limit=1000)
+        assert after.total > before.total
+        assert {h.id for h in before.hits} <= {h.id for h in after.hits}
+        assert any("harvest" not in (h.article.title + h.article.body).lower() for h in after.hits)
+        excluded = fed.search("cocoa -brazil", limit=1000)
+        assert excluded.total == plain.search("cocoa -brazil").total
+        assert not any(re.search(r"\bbrazils?\b", h.article.title + h.article.body, re.I) for h in excluded.hits)
+        assert fed.search("cocoa", sort="newest").total == plain.search("cocoa").total  # unscored: as typed
+    widened = search_json(reuters_index, "cocoa harvest", "--feedback")
+    assert widened["total"] == after.total and widened["hits"][0]["id"] == after.hits[0].id
