@@ -33,9 +33,13 @@ def relevance_model(documents: Iterable[tuple[Counter[str], float]], words: int,
     for counts, score in documents:
         total = sum(counts.values())
         for word, count in counts.items():
-            if total and usable(word):
-                model[word] += count / total * score
-    kept = sorted(model.items(), key=lambda item: -item[1])[:words]
+            model[word] += count / total * score
+    kept: list[tuple[str, float]] = []
+    for word, value in sorted(model.items(), key=lambda item: -item[1]):  # usable() only as needed
+        if len(kept) == words:
+            break
+        if usable(word):
+            kept.append((word, value))
     weight = sum(value for _, value in kept)
     return {word: value / weight for word, value in kept} if weight > 0 else {}
 
