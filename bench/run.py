@@ -376,7 +376,8 @@ def print_site(site: dict) -> None:
 LAUNCH = """
 import resource, subprocess, sys, time
 started = time.perf_counter()
-status = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+# output to a pipe, not /dev/null: GNU grep stops at its first match when its output is /dev/null
+status = subprocess.run(sys.argv[1:], capture_output=True).returncode
 assert status == 0 or status == 1 and sys.argv[1] == "grep", f"{sys.argv[1:]} ended with status {status}"
 print((time.perf_counter() - started) * 1000, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
 """
