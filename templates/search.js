@@ -1,6 +1,8 @@
 // The site's search: Pagefind's JS API over every language index the site holds, with filters,
 // a date range and date order, all of it kept in the address so a search can be shared and the
 // back button undoes a step. Written for Dateline's article pages (data-pagefind-* attributes).
+// A large archive's index comes in parts (shards of articles spread by id): a search loads parts
+// only until it has a page of results, so a word in every article costs one part, not all of them.
 
 (() => {
 const form = document.getElementById("search-form");
@@ -10,6 +12,7 @@ const PAGE = 20;  // results shown at a time
 const $ = (id) => document.getElementById(id);
 const [input, order, from, to] = ["q", "sort", "from", "to"].map($);
 const status = $("status"), results = $("results"), more = $("more"), pane = $("filters"), active = $("active");
+const whole = $("whole");
 
 // The indexer's folding (corpus/script.py, handed over by the page), so Persian and Arabic spellings meet.
 const { folds, marks } = JSON.parse(form.dataset.folding);
@@ -17,6 +20,7 @@ const MARKS = new RegExp(`[${marks}]`, "g"), FOLDED = new RegExp(`[${Object.keys
 const fold = (text) => text.normalize("NFKC").replace(MARKS, "").replace(FOLDED, (c) => folds[c]);
 
 let pagefind = null, selected = {}, shown = [], searchNumber = 0;
+let bundles = [], merged = 0, primary = null;  // the parts of the index, how many are merged, its first language
 
 function state() {
   const url = new URL(location.href);
@@ -156,12 +160,22 @@ async function run(push) {
   }
   status.textContent = "Searching…";
   const sort = order.value ? { date: order.value === "newest" ? "desc" : "asc" } : undefined;
-  const search = await exactly(term ? fold(term) : null, { filters, sort });
+  // parts are not by date: date order and a date range need every part to be right
+  if (sort || range) await reach(bundles.length);
+  let search = await exactly(term ? fold(term) : null, { filters, sort });
+  while (search.results.length < PAGE && merged < bundles.length) {
+    await reach(merged * 2);
+    if (number !== searchNumber) return;
+    search = await exactly(term ? fold(term) : null, { filters, sort });
+  }
   if (number !== searchNumber) return;
   const count = search.results.length;
   const what = term ? ` for “${term}”` : "";
-  status.textContent = `${count} ${count === 1 ? "article" : "articles"}${what}` +
+  const part = merged < bundles.length ? ` in the ${merged} of ${bundles.length} parts of the archive searched so far` : "";
+  status.textContent = `${count} ${count === 1 ? "article" : "articles"}${what}${part}` +
     (sort ? " (date order: articles without a date are not listed)" : "") + ".";
+  whole.hidden = !part;
+  whole.textContent = `Search all ${bundles.length} parts`;
   results.replaceChildren();
   shown = [...search.results];
   filterPane(search.filters);
@@ -176,20 +190,30 @@ function primaryLanguage(languages) {
   return Object.entries(languages).sort((a, b) => b[1].page_count - a[1].page_count)[0][0];
 }
 
-async function load() {
-  // The archive's search index comes in shards (search-bundles.json), each a Pagefind bundle with an
-  // index per language: the first bundle's page language is loaded, every other index merged into it.
-  const bundles = (await (await fetch(new URL("search-bundles.json", root))).json()).map((b) => new URL(b, root).href);
-  pagefind = await import(`${bundles[0]}pagefind.js`);
-  await pagefind.options({ excerptLength: 30 });
-  const entries = await Promise.all(bundles.map(async (b) => (await fetch(`${b}pagefind-entry.json`)).json()));
-  const loaded = primaryLanguage(entries[0].languages);
-  for (const [number, bundle] of bundles.entries()) {
+async function reach(count) {
+  // Merge the parts up to `count`, each a Pagefind bundle with an index per language: the first
+  // bundle's page language is Pagefind's own, every other index is merged into it.
+  const adding = bundles.slice(merged, Math.min(count, bundles.length));
+  if (!adding.length) return;
+  merged += adding.length;
+  const entries = await Promise.all(adding.map(async (b) => (await fetch(`${b}pagefind-entry.json`)).json()));
+  for (const [number, bundle] of adding.entries()) {
+    if (!pagefind) {
+      pagefind = await import(`${bundle}pagefind.js`);
+      await pagefind.options({ excerptLength: 30 });
+      primary = primaryLanguage(entries[number].languages);
+    }
     for (const language of Object.keys(entries[number].languages)) {
-      if (number > 0 || language !== loaded) await pagefind.mergeIndex(bundle, { language });
+      if (bundle !== bundles[0] || language !== primary) await pagefind.mergeIndex(bundle, { language });
     }
   }
   await pagefind.filters();  // loads the filter index, without which results carry no filter counts
+}
+
+async function load() {
+  // The parts are listed in search-bundles.json; the first is loaded now, the others as searches need them.
+  bundles = (await (await fetch(new URL("search-bundles.json", root))).json()).map((b) => new URL(b, root).href);
+  await reach(1);
 }
 
 function start() {
@@ -218,6 +242,7 @@ function start() {
     search(true);
   });
   more.addEventListener("click", showMore);
+  whole.addEventListener("click", async () => { whole.disabled = true; await reach(bundles.length); whole.disabled = false; search(false); });
   window.addEventListener("popstate", () => { restore(); search(false); });
   search(false);
 }

@@ -3,7 +3,8 @@
 Pagefind holds a site's whole index in memory while it builds (about 100 KB a page), so the article
 pages are indexed in shards of at most SHARD_PAGES, each its own bundle (`pagefind/`, `pagefind-1/`,
 ...) built by its own Pagefind run and rebuilt only when one of its pages changed; the search page
-merges them all in the browser (search-bundles.json lists them).
+(search-bundles.json lists them) merges them in the browser as a search needs them, so the first
+page of results for a common word reads one shard, not the archive.
 
     from dateline.search import Archive
     from dateline.search.site import build_site
@@ -37,7 +38,7 @@ NAV = [(f.plural, facet_index_path(f.name)) for f in FACET_FIELDS if f.nav]
 SITE_FOLDERS = ("articles", "browse", "queries")  # what the generator owns; anything else is left alone
 SEARCH_BUNDLE = "pagefind"
 SEARCH_BUNDLES = "search-bundles.json"  # the shards' bundles, for the search page to merge
-SHARD_PAGES = int(os.environ.get("DATELINE_SEARCH_SHARD_PAGES", 25_000))
+SHARD_PAGES = int(os.environ.get("DATELINE_SEARCH_SHARD_PAGES", 10_000))
 BUILT_FROM = "dateline-pages.sha256"  # in the bundle: the pages it was built from
 BUILD = ".dateline-build.json"  # what the last build was made from, and the pages it made
 _MAKERS = ("dateline", "dateline.corpus", "dateline.indexer", "dateline.search", "dateline.templates")
