@@ -46,6 +46,7 @@ OPERATORS = {"AND", "OR", "NOT", "TO", "ANDNOT", "ANDMAYBE"}
 _SUGGESTABLE = re.compile(rf"(?:(\w+):)?({WORD})")
 RARE_WORD, FREQUENT_ALTERNATIVE = 3, 20  # a word in 3 articles or fewer, beside one in 20 times as many
 TIME_LIMIT = 10.0  # seconds a search may run before it stops with a QueryError
+SIZE_LOOKUPS = 1_000  # reprint sizes looked up segment by segment before a whole-view map is built
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,7 @@ class Archive:
         self._view = self._open_view()
         self._maps: dict[str, FieldMap] = {}
         self._merged: dict[str, np.ndarray] = {}
+        self._size_lookups = 0  # reprint sizes looked up segment by segment in this view
 
     def _open_view(self) -> IndexView:
         return IndexView(self._index, self.path, self.ranking, self._arrays, self._postings)
@@ -179,6 +181,7 @@ class Archive:
                 self._view = self._open_view()
                 self._maps.clear()
                 self._merged.clear()
+                self._size_lookups = 0
         return self._view
 
     # -- arrays over the whole view, merged from its segments ---------------------------------------
@@ -620,7 +623,12 @@ class Archive:
 
     @_reading
     def reprint_size(self, group: str) -> int:
-        """How many copies a reprint group holds."""
+        """How many copies a reprint group holds. A search's few hits look their groups up segment by
+        segment; past SIZE_LOOKUPS in one view (a site's every article), one map over the whole view
+        pays: it unites every article's group across segments, seconds at a million articles."""
+        if "reprint-sizes" not in self._merged and self._size_lookups < SIZE_LOOKUPS:
+            self._size_lookups += 1
+            return sum(segment.live_count("reprint", group) for segment in self.view.segments)
         ordinal = self.fieldmap("reprint").ordinal(group)
         return int(self._reprint_sizes()[ordinal]) if ordinal is not None else 0
 

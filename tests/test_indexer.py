@@ -194,6 +194,30 @@ def test_reprints_of_a_real_story_are_grouped(tmp_path):
             "Mehr News Agency", "Tasnim News Agency"}
 
 
+def test_reprint_sizes_agree_segment_by_segment_and_from_the_whole_view(tmp_path, monkeypatch):
+    """A search looks its hits' reprint sizes up segment by segment; a site's thousands of pages use
+    one map over the whole view. Copies in different segments, one of them deleted, count alike."""
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    (corpus / "mehr.txt").write_text(SEED_TEXT)
+    index_sources([corpus], index)
+    for agency in ("Tasnim", "IRNA", "ISNA"):  # each copy in a segment of its own
+        (corpus / f"{agency}.txt").write_text(SEED_TEXT.replace("All Content by Mehr News Agency",
+                                                                f"All Content by {agency} News Agency"))
+        index_sources([corpus], index)
+    (corpus / "ISNA.txt").unlink()
+    assert index_sources([corpus], index, prune=True).removed == 1
+    from dateline.search import archive as archive_module
+    with Archive(index) as archive:
+        assert len(archive.view.segments) > 1
+        group = archive.search(limit=1).hits[0].reprint_group
+        by_segments = archive.reprint_size(group), archive.reprint_size("no such group")
+        assert "reprint-sizes" not in archive._merged, "no whole-view map for a few lookups"
+    monkeypatch.setattr(archive_module, "SIZE_LOOKUPS", 0)
+    with Archive(index) as archive:
+        assert (archive.reprint_size(group), archive.reprint_size("no such group")) == by_segments == (3, 0)
+
+
 def test_editing_one_record_updates_that_article_only(tmp_path, reuters):
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     corpus.mkdir()

@@ -190,6 +190,14 @@ class Segment:
         arrays = self._cached(f"facet-{field}", build)
         return FacetPart(arrays["values"], arrays["docs"], arrays["ordinals"])
 
+    def live_count(self, field: str, value: str) -> int:
+        """Live documents of this segment with a facet field's value."""
+        part = self.facet(field)
+        at = int(np.searchsorted(part.values, value))
+        if at == len(part.values) or part.values[at] != value:
+            return 0
+        return int(np.count_nonzero(self.live[part.docs[part.ordinals == at]]))
+
     def _facet_from_postings(self, field: str, terms: list[bytes]) -> Arrays:
         """A facet of few values (agency, year, place) read one posting list a value."""
         docs, ordinals = [], []
