@@ -129,6 +129,29 @@ def test_posting_blocks_are_whooshs_postings_with_and_without_deletions(updated_
                 assert live == expected
 
 
+def test_segment_arrays_read_whole_are_whooshs_one_by_one(updated_index):
+    """Columns read as one array and facet maps read a block at a time (private W3 attributes of the
+    pinned Whoosh) give what Whoosh's own calls give one document at a time, deleted ones too."""
+    ix = whoosh_index.open_dir(str(updated_index), indexname="dateline")
+    with Archive(updated_index) as archive, ix.reader() as reader:
+        for segment, (leaf, _) in zip(archive.view.segments, reader.leaf_readers(), strict=True):
+            documents = range(segment.size)
+            for field in ("title", "body", "dateline"):
+                expected = [leaf.doc_field_length(d, field, 0) or 0 for d in documents]
+                assert segment.lengths(field).tolist() == expected
+                assert field == "dateline" or max(expected) > 0
+            dates, days = leaf.column_reader("date", translate=False), leaf.column_reader("day")
+            assert (segment.instants().view("uint64") ^ (1 << 63)).tolist() == [dates[d] for d in documents]
+            assert segment.days().tolist() == [days[d] or 0 for d in documents]
+            assert len(set(segment.days().tolist())) > 1
+            for field in ("place", "topic", "agency"):
+                part = segment.facet(field)
+                pairs = {(int(d), str(part.values[o])) for d, o in zip(part.docs, part.ordinals, strict=True)
+                         if segment.live[d]}  # Whoosh's matchers skip deleted documents
+                assert pairs == {(d, term.decode()) for term in leaf.lexicon(field)
+                                 for d in leaf.postings(field, term).all_ids()} != set()
+
+
 @pytest.mark.parametrize("stemming, body, conflated, other", [
     ({}, "A generous gift was made.", "generous", "generalization"),           # Porter's original
     ({"lang": "en"}, "The organization met.", "organization", "organ"),     # Whoosh's Porter2

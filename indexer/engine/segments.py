@@ -25,13 +25,16 @@ from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.columns import NumericColumn
 from whoosh.matching.wrappers import FilterMatcher
+from whoosh.util.numeric import byte_to_length
 
 Arrays = dict[str, np.ndarray]
 Postings = tuple[np.ndarray, np.ndarray]  # documents, and weights or positions
 CACHE_VERSION = 2  # bump when what a cache file holds changes
 POSTINGS_CACHE = 8_000_000  # decoded postings (or positions) kept between queries: 8 bytes each, 64 MB
+LENGTH_OF_BYTE = np.array([0] + [byte_to_length(b) for b in range(1, 256)], dtype=np.float64)  # of a byte
 
 
 _BUILDING = [0.0]
@@ -159,17 +162,18 @@ class Segment:
         return self._postings.get((self.id, "#positions", field, btext), decode)
 
     def lengths(self, field: str) -> np.ndarray:
-        """Every document's length in a text field, as Whoosh stores it for BM25F."""
+        """Every document's length in a text field, as Whoosh stores it for BM25F: a column of one
+        byte a document, read whole (one call a document took seconds a million articles)."""
         def build() -> Arrays:
-            lengths = (self._leaf.doc_field_length(d, field, 0) or 0 for d in range(self.size))
-            return {"lengths": np.fromiter(lengths, dtype=np.float64, count=self.size)}
+            column = self._leaf._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
+            codes = _numeric_column(column, self.size, np.uint8)
+            return {"lengths": LENGTH_OF_BYTE[codes]}
         return self._cached(f"lengths-{field}", build)["lengths"]
 
     def instants(self) -> np.ndarray:
         """Publication instants (UTC) as int64 keys in time order; undated documents have day 0."""
         def build() -> Arrays:
-            column = self._leaf.column_reader("date", translate=False)
-            raw = np.fromiter((column[d] or 0 for d in range(self.size)), np.uint64, self.size)
+            raw = _numeric_column(self._leaf.column_reader("date", translate=False), self.size, np.uint64)
             # Whoosh's sortable form is unsigned; flipping the top bit keeps its order in int64.
             return {"instants": (raw ^ np.uint64(1 << 63)).view(np.int64)}
         return self._cached("instants", build)["instants"]
@@ -177,8 +181,9 @@ class Segment:
     def days(self) -> np.ndarray:
         """Local publication days as YYYYMMDD (0: unknown)."""
         def build() -> Arrays:
-            column = self._leaf.column_reader("day", translate=True)
-            return {"days": np.fromiter((column[d] or 0 for d in range(self.size)), np.int32, self.size)}
+            # an unsigned NUMERIC column: its sortable form is the number itself
+            column = self._leaf.column_reader("day", translate=False)
+            return {"days": _numeric_column(column, self.size, np.int32)}
         return self._cached("days", build)["days"]
 
     def facet(self, field: str) -> FacetPart:
@@ -191,18 +196,17 @@ class Segment:
         return FacetPart(arrays["values"], arrays["docs"], arrays["ordinals"])
 
     def live_count(self, field: str, value: str) -> int:
-        """Live documents of this segment with a facet field's value."""
-        part = self.facet(field)
-        at = int(np.searchsorted(part.values, value))
-        if at == len(part.values) or part.values[at] != value:
-            return 0
-        return int(np.count_nonzero(self.live[part.docs[part.ordinals == at]]))
+        """Live documents of this segment with a value of an ID field (one posting list, where the
+        field's whole map would list every value the segment has)."""
+        docs, _ = self.postings(field, value.encode("utf-8"))
+        return int(np.count_nonzero(self.live[docs]))
 
     def _facet_from_postings(self, field: str, terms: list[bytes]) -> Arrays:
         """A facet of few values (agency, year, place) read one posting list a value."""
         docs, ordinals = [], []
         for number, term in enumerate(terms):
-            ids = np.fromiter(_unfiltered(self._leaf.postings(field, term)).all_ids(), dtype=np.int32)
+            ids = np.concatenate([np.zeros(0, np.int32)] + [np.asarray(block, dtype=np.int32) for block, _, _
+                                                            in _blocks(self._leaf.postings(field, term))])
             docs.append(ids)
             ordinals.append(np.full(len(ids), number, dtype=np.int32))
         empty = np.zeros(0, dtype=np.int32)
@@ -232,6 +236,20 @@ class Segment:
             scores.append(matcher.score() if scored else 1.0)
             matcher.next()
         return np.array(ids, dtype=np.int64), np.array(scores, dtype=np.float64)
+
+
+def _numeric_column(column: Any, size: int, dtype: type) -> np.ndarray:
+    """A Whoosh NumericColumn's raw values for every document, read as one array (its private
+    attributes: big-endian values up to the last document with one; the rest take the default)."""
+    if column is None:
+        return np.zeros(size, dtype)
+    if not isinstance(column, NumericColumn.Reader):  # none in this segment: Whoosh's empty reader
+        return np.fromiter((column[d] or 0 for d in range(size)), dtype, size)
+    stored = np.frombuffer(column._dbfile.get(column._basepos, column._count * column._fixedlen),
+                           dtype=np.dtype(column._typecode).newbyteorder(">"))
+    values: np.ndarray = np.full(size, column._default, dtype=np.dtype(column._typecode))
+    values[:len(stored)] = stored[:size]
+    return values.astype(dtype, copy=False)
 
 
 def _unfiltered(matcher: Any) -> Any:
