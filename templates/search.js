@@ -21,6 +21,7 @@ const fold = (text) => text.normalize("NFKC").replace(MARKS, "").replace(FOLDED,
 
 let pagefind = null, selected = {}, shown = [], searchNumber = 0;
 let bundles = [], merged = 0, primary = null;  // the parts of the index, how many are merged, its first language
+let merging = Promise.resolve();  // merges run one after another, so a search never sees a part half merged
 
 function state() {
   const url = new URL(location.href);
@@ -190,7 +191,12 @@ function primaryLanguage(languages) {
   return Object.entries(languages).sort((a, b) => b[1].page_count - a[1].page_count)[0][0];
 }
 
-async function reach(count) {
+function reach(count) {
+  merging = merging.then(() => mergeParts(count));
+  return merging;
+}
+
+async function mergeParts(count) {
   // Merge the parts up to `count`, each a Pagefind bundle with an index per language: the first
   // bundle's page language is Pagefind's own, every other index is merged into it.
   const adding = bundles.slice(merged, Math.min(count, bundles.length));
@@ -213,6 +219,7 @@ async function reach(count) {
 async function load() {
   // The parts are listed in search-bundles.json; the first is loaded now, the others as searches need them.
   bundles = (await (await fetch(new URL("search-bundles.json", root))).json()).map((b) => new URL(b, root).href);
+  if (!bundles.length) throw new Error("search-bundles.json lists no bundle");
   await reach(1);
 }
 
