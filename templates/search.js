@@ -3,6 +3,9 @@
 // back button undoes a step. Written for Dateline's article pages (data-pagefind-* attributes).
 // A large archive's index comes in parts (shards of articles spread by id): a search loads parts
 // only until it has a page of results, so a word in every article costs one part, not all of them.
+// Each language's index is searched by a Pagefind instance with that language's stemmer: one
+// instance would stem every query as its first language does, and miss Arabic words in an
+// English-first archive (النفط stemmed as English is not the Arabic index's stem).
 
 (() => {
 const form = document.getElementById("search-form");
@@ -19,8 +22,9 @@ const { folds, marks } = JSON.parse(form.dataset.folding);
 const MARKS = new RegExp(`[${marks}]`, "g"), FOLDED = new RegExp(`[${Object.keys(folds).join("")}]`, "g");
 const fold = (text) => text.normalize("NFKC").replace(MARKS, "").replace(FOLDED, (c) => folds[c]);
 
-let pagefind = null, selected = {}, shown = [], searchNumber = 0;
-let bundles = [], merged = 0, primary = null;  // the parts of the index, how many are merged, its first language
+let selected = {}, shown = null, searchNumber = 0;
+let bundles = [], merged = 0;  // the parts of the index, and how many are merged
+const engines = new Map();  // a Pagefind instance per stemmer (the wasm a language index names)
 let merging = Promise.resolve();  // merges run one after another, so a search never sees a part half merged
 
 function state() {
@@ -74,10 +78,38 @@ function excerpt(html) {
   return paragraph;
 }
 
+function byScore(lists) {
+  // every instance's results, best first (one Pagefind search across merged indexes ranks alike)
+  const all = lists.flat().sort((a, b) => b.score - a.score);
+  return { left: () => all.length, take: (n) => Promise.all(all.splice(0, n).map((r) => r.data())) };
+}
+
+function byDate(lists, newest) {
+  // each instance's results are in date order already: merged head by head, by the published date
+  // each head's page data holds (read anyway to show it)
+  const queues = lists.map((list) => [...list]);
+  const read = new Map();
+  const data = (result) => { if (!read.has(result)) read.set(result, result.data()); return read.get(result); };
+  const date = (d) => d.meta.published || "";
+  return {
+    left: () => queues.reduce((n, queue) => n + queue.length, 0),
+    take: async (n) => {
+      const taken = [];
+      while (taken.length < n) {
+        const heads = await Promise.all(queues.filter((q) => q.length).map(async (q) => [q, await data(q[0])]));
+        if (!heads.length) break;
+        heads.sort(([, a], [, b]) => (newest ? date(b).localeCompare(date(a)) : date(a).localeCompare(date(b))));
+        heads[0][0].shift();
+        taken.push(heads[0][1]);
+      }
+      return taken;
+    },
+  };
+}
+
 async function showMore() {
-  const batch = shown.splice(0, PAGE);
   const number = searchNumber;
-  for (const data of await Promise.all(batch.map((r) => r.data()))) {
+  for (const data of await shown.take(PAGE)) {
     if (number !== searchNumber) return;  // a newer search has started
     const item = text("li", undefined, { lang: data.meta.lang || "", dir: "auto" });
     const heading = text("h3");
@@ -88,7 +120,7 @@ async function showMore() {
     item.append(heading, text("p", meta, { class: "meta", lang: "en", dir: "ltr" }), excerpt(data.excerpt));
     results.append(item);
   }
-  more.hidden = shown.length === 0;
+  more.hidden = shown.left() === 0;
 }
 
 function filterPane(counts) {
@@ -132,18 +164,32 @@ function activeFilters() {
   }
 }
 
-async function exactly(term, options) {
+async function exactly(instance, term, options) {
   // Pagefind cuts a word it does not find in an index back until it matches something ("cocoa" finds
   // "co"), and every shard and language is an index of its own: most lack most words. So each word is
   // also searched as an exact term ("cocoa" finds cocoa and cocoas, never co), and only pages with
   // every word are kept, in the order of the search for all of them. A quoted phrase is exact already.
   const words = term ? term.split(/\s+/).filter(Boolean) : [];
-  if (!words.length || term.includes('"')) return pagefind.search(term, options);
+  if (!words.length || term.includes('"')) return instance.search(term, options);
   const exact = words.map((word) => `"${word}"`);
-  if (words.length === 1) return pagefind.search(exact[0], options);
-  const [all, ...each] = await Promise.all([term, ...exact].map((t) => pagefind.search(t, options)));
+  if (words.length === 1) return instance.search(exact[0], options);
+  const [all, ...each] = await Promise.all([term, ...exact].map((t) => instance.search(t, options)));
   const found = each.map((search) => new Set(search.results.map((result) => result.id)));
   return { ...all, results: all.results.filter((result) => found.every((ids) => ids.has(result.id))) };
+}
+
+async function searchAll(term, options) {
+  // every instance's search: the results of each, and the filter counts added up
+  const searches = await Promise.all([...engines.values()].map((engine) => exactly(engine, term, options)));
+  const filters = {};
+  for (const search of searches) {
+    for (const [name, values] of Object.entries(search.filters || {})) {
+      filters[name] = filters[name] || {};
+      for (const [value, n] of Object.entries(values)) filters[name][value] = (filters[name][value] || 0) + n;
+    }
+  }
+  const lists = searches.map((search) => search.results);
+  return { lists, count: lists.reduce((n, list) => n + list.length, 0), filters };
 }
 
 async function run(push) {
@@ -163,14 +209,14 @@ async function run(push) {
   const sort = order.value ? { date: order.value === "newest" ? "desc" : "asc" } : undefined;
   // parts are not by date: date order and a date range need every part to be right
   if (sort || range) await reach(bundles.length);
-  let search = await exactly(term ? fold(term) : null, { filters, sort });
-  while (search.results.length < PAGE && merged < bundles.length) {
+  let search = await searchAll(term ? fold(term) : null, { filters, sort });
+  while (search.count < PAGE && merged < bundles.length) {
     await reach(merged * 2);
     if (number !== searchNumber) return;
-    search = await exactly(term ? fold(term) : null, { filters, sort });
+    search = await searchAll(term ? fold(term) : null, { filters, sort });
   }
   if (number !== searchNumber) return;
-  const count = search.results.length;
+  const count = search.count;
   const what = term ? ` for “${term}”` : "";
   const part = merged < bundles.length ? ` in the ${merged} of ${bundles.length} parts of the archive searched so far` : "";
   status.textContent = `${count} ${count === 1 ? "article" : "articles"}${what}${part}` +
@@ -178,17 +224,27 @@ async function run(push) {
   whole.hidden = !part;
   whole.textContent = `Search all ${bundles.length} parts`;
   results.replaceChildren();
-  shown = [...search.results];
+  shown = sort ? byDate(search.lists, sort.date === "desc") : byScore(search.lists);
   filterPane(search.filters);
   await showMore();
 }
 
-function primaryLanguage(languages) {
-  // the language Pagefind loads first: the page's own, its base language, else the one with most pages
-  const own = document.documentElement.lang.toLowerCase();
-  if (languages[own]) return own;
-  if (languages[own.split("-")[0]]) return own.split("-")[0];
-  return Object.entries(languages).sort((a, b) => b[1].page_count - a[1].page_count)[0][0];
+let pagefindCode = null;  // pagefind.js, fetched once
+
+async function engine(bundle, language) {
+  // A module of its own for each stemmer (a copy of pagefind.js, not downloaded again): Pagefind's
+  // WebAssembly glue is one per module, and a second language's stemmer in the same module traps
+  // ("unreachable") or answers with the first one's. Its createInstance takes the page's lang for
+  // its language, so the lang is set for the call.
+  pagefindCode = pagefindCode || fetch(`${bundle}pagefind.js`).then((response) => response.text());
+  const copy = URL.createObjectURL(new Blob([await pagefindCode], { type: "text/javascript" }));
+  const pagefind = await import(copy);
+  const page = document.documentElement, own = page.lang;
+  page.lang = language;
+  let instance;
+  try { instance = pagefind.createInstance({ basePath: bundle, noWorker: true }); } finally { page.lang = own; }
+  await instance.options({ excerptLength: 30 });
+  return instance;
 }
 
 function reach(count) {
@@ -197,23 +253,21 @@ function reach(count) {
 }
 
 async function mergeParts(count) {
-  // Merge the parts up to `count`, each a Pagefind bundle with an index per language: the first
-  // bundle's page language is Pagefind's own, every other index is merged into it.
+  // Merge the parts up to `count`, each a Pagefind bundle with an index per language: each index
+  // into the instance of its stemmer, made by the first index that names it.
   const adding = bundles.slice(merged, Math.min(count, bundles.length));
   if (!adding.length) return;
   merged += adding.length;
   const entries = await Promise.all(adding.map(async (b) => (await fetch(`${b}pagefind-entry.json`)).json()));
   for (const [number, bundle] of adding.entries()) {
-    if (!pagefind) {
-      pagefind = await import(`${bundle}pagefind.js`);
-      await pagefind.options({ excerptLength: 30 });
-      primary = primaryLanguage(entries[number].languages);
-    }
-    for (const language of Object.keys(entries[number].languages)) {
-      if (bundle !== bundles[0] || language !== primary) await pagefind.mergeIndex(bundle, { language });
+    for (const [language, index] of Object.entries(entries[number].languages)) {
+      const stemmer = index.wasm || "unknown";
+      if (engines.has(stemmer)) await engines.get(stemmer).mergeIndex(bundle, { language });
+      else engines.set(stemmer, await engine(bundle, language));
     }
   }
-  await pagefind.filters();  // loads the filter index, without which results carry no filter counts
+  // loads the filter indexes, without which results carry no filter counts
+  await Promise.all([...engines.values()].map((instance) => instance.filters()));
 }
 
 async function load() {

@@ -168,6 +168,36 @@ def test_a_persian_query_on_a_mixed_site_finds_both_spellings(tmp_path, browser)
         page.close()
 
 
+@pytest.mark.browser
+def test_each_language_is_searched_with_its_own_stemmer(tmp_path, browser):
+    """Pagefind indexes Arabic pages with its Arabic stemmer; a query run through an English-first
+    instance's stemmer missed words the Arabic one changes (النفط, الخارجية), so each language's index
+    is searched by an instance of its own. English, Arabic and Persian words, each as the command
+    line counts them; an English filter and a date order still work across the instances."""
+    arabic = [{"id": "ar1", "title": "وزير الخارجية يزور طهران", "language": "ar", "agency": "SANA",
+               "published": "2021-05-10", "body": "وصل وزير الخارجية إلى طهران يوم الخميس في زيارة رسمية لبحث "
+                                                   "العلاقات الثنائية مع المسؤولين."},
+              {"id": "ar2", "title": "ارتفاع أسعار النفط", "language": "ar", "agency": "SANA",
+               "published": "2021-05-11", "body": "ارتفعت أسعار النفط يوم الثلاثاء مع تقييم المتداولين "
+                                                   "لتخفيضات الإمدادات من الدول المنتجة."}]
+    index, out = _small_site(tmp_path, [HOSTILE, PERSIAN, *arabic])
+    run_cli("site", str(out), "--index", str(index), check=True)
+    languages = json.loads((out / "pagefind" / "pagefind-entry.json").read_text())["languages"]
+    assert {"en", "ar", "fa"} <= set(languages) and languages["ar"]["wasm"] == "ar"
+    with serving(out) as url:
+        page = browser.new_page()
+        for word in ("النفط", "الخارجية", "أسعار", "بودجه", "budget", "palestinians"):
+            cli = json.loads(run_cli("search", word, "--index", str(index), "--format", "json").stdout)["total"]
+            page.goto(url + "search.html?" + urlencode({"q": word}))
+            assert searched(page, f"for “{word}”") == cli > 0, word
+        page.goto(url + "search.html?" + urlencode({"from": "2021-05", "to": "2021-05", "sort": "newest"}))
+        assert searched(page, "date order") == 4, "English, Persian and Arabic articles of the month"
+        page.locator("#results li").nth(3).wait_for()
+        dates = re.findall(r"(20\d\d-\d\d-\d\d) ·", page.locator("#results").inner_text())
+        assert dates == ["2021-05-12", "2021-05-12", "2021-05-11", "2021-05-10"], "newest first across languages"
+        page.close()
+
+
 def test_months_open_their_days_and_a_day_lists_its_articles(reuters_site, reuters_index):
     month = (reuters_site / "browse" / "month" / "1987-03" / "index.html").read_text()
     assert 'href="../../day/1987-03/index.html">By day</a>' in month
