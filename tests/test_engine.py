@@ -144,7 +144,7 @@ def test_segment_arrays_read_whole_are_whooshs_one_by_one(updated_index):
             assert (segment.instants().view("uint64") ^ (1 << 63)).tolist() == [dates[d] for d in documents]
             assert segment.days().tolist() == [days[d] or 0 for d in documents]
             assert len(set(segment.days().tolist())) > 1
-            for field in ("place", "topic", "agency"):
+            for field in ("place", "topic", "agency", "reprint"):  # reprint: from its column
                 part = segment.facet(field)
                 pairs = {(int(d), str(part.values[o])) for d, o in zip(part.docs, part.ordinals, strict=True)
                          if segment.live[d]}  # Whoosh's matchers skip deleted documents
