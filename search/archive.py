@@ -304,9 +304,7 @@ class Archive:
         mask, scores = self._evaluate(plan, query, scored)
         mask = within_dates(mask)
         if scored and self.ranking.feedback:
-            chosen = mask.copy()
-            for filter_mask in filter_masks.values():
-                chosen &= filter_mask
+            chosen = _within(mask, filter_masks.values())
             mask, scores = self._fed_back(plan, query, chosen, scores, self.ranking.feedback)
             mask = within_dates(mask)
         return plan, mask, scores, filter_masks
@@ -334,9 +332,7 @@ class Archive:
         """Every live document the query and all its filters (as typed) select."""
         resolved = self.resolve_filters(filters or {})
         _, mask, _, filter_masks = self._selection(query, resolved, date_from, date_to, scored=False)
-        for filter_mask in filter_masks.values():
-            mask &= filter_mask
-        return mask
+        return _within(mask, filter_masks.values())
 
     @_reading
     def trend(self, queries: Iterable[str], *, by: str = "month",
@@ -472,16 +468,13 @@ class Archive:
             sort = "newest"
         plan, base_mask, scores, filter_masks = self._selection(query, filters, date_from, date_to,
                                                                 scored=sort == "relevance")
-        final_mask = base_mask.copy()
-        for mask in filter_masks.values():
-            final_mask &= mask
+        final_mask = _within(base_mask, filter_masks.values())
 
         facet_counts = []
         for name in facets:
-            mask = base_mask.copy()
-            for other, other_mask in filter_masks.items():
-                if other != name:  # multi-select: a facet's own filter does not hide its other values
-                    mask &= other_mask
+            # multi-select: a facet's own filter does not hide its other values
+            others = (other_mask for other, other_mask in filter_masks.items() if other != name)
+            mask = _within(base_mask, others)
             facet = FACETS[name]
             selected = tuple(filters.get(name, ()))
             facet_counts.append(facet.count(self.fieldmap(facet.field), mask, selected, facet_limit))
@@ -525,9 +518,7 @@ class Archive:
         """The query's plan, its matches within the filters by score (the first `limit`), and the scores."""
         plan, mask, scores, filter_masks = self._selection(query, self.resolve_filters(filters), None, None,
                                                            scored=True)
-        for filter_mask in filter_masks.values():
-            mask &= filter_mask
-        docs = np.flatnonzero(mask)
+        docs = np.flatnonzero(_within(mask, filter_masks.values()))
         return plan, self._ordered(docs, -scores[docs], limit), scores
 
     def _records(self) -> np.ndarray:
@@ -658,6 +649,14 @@ class Archive:
             first=oldest[0].article.published if oldest else None,
             last=results.hits[0].article.published if results.hits else None,
         )
+
+
+def _within(mask: np.ndarray, masks: Iterable[np.ndarray]) -> np.ndarray:
+    """The documents of `mask` that each of `masks` holds too (a new array): a query within its filters."""
+    within = mask.copy()
+    for other in masks:
+        within &= other
+    return within
 
 
 def _day_bounds(date_from: str | None, date_to: str | None) -> tuple[int | None, int | None]:

@@ -138,12 +138,9 @@ class Segment:
         """Every document of a term in this segment (deleted ones too: callers apply `live`) and
         the term's weight (frequency) there."""
         def decode() -> tuple[np.ndarray, np.ndarray]:
-            ids, weights = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=np.float32)]
-            if self.has(field, btext):
-                for block_ids, block_weights, _ in _blocks(self._leaf.postings(field, btext)):
-                    ids.append(np.asarray(block_ids, dtype=np.int32))
-                    weights.append(np.asarray(block_weights, dtype=np.float32))
-            return np.concatenate(ids), np.concatenate(weights)
+            if not self.has(field, btext):
+                return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+            return _block_postings(self._leaf.postings(field, btext))
         return self._postings.get((self.id, field, btext), decode)
 
     def positions(self, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -205,8 +202,7 @@ class Segment:
         """A facet of few values (agency, year, place) read one posting list a value."""
         docs, ordinals = [], []
         for number, term in enumerate(terms):
-            ids = np.concatenate([np.zeros(0, np.int32)] + [np.asarray(block, dtype=np.int32) for block, _, _
-                                                            in _blocks(self._leaf.postings(field, term))])
+            ids, _ = _block_postings(self._leaf.postings(field, term))
             docs.append(ids)
             ordinals.append(np.full(len(ids), number, dtype=np.int32))
         empty = np.zeros(0, dtype=np.int32)
@@ -256,6 +252,15 @@ def _unfiltered(matcher: Any) -> Any:
     """A segment's own posting matcher: Whoosh wraps it to skip deleted documents one at a time
     once a segment has deletions; here deletions are applied as a mask instead."""
     return matcher.child if isinstance(matcher, FilterMatcher) else matcher
+
+
+def _block_postings(matcher: Any) -> Postings:
+    """A posting list's documents and weights, read a block at a time."""
+    ids, weights = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=np.float32)]
+    for block_ids, block_weights, _ in _blocks(matcher):
+        ids.append(np.asarray(block_ids, dtype=np.int32))
+        weights.append(np.asarray(block_weights, dtype=np.float32))
+    return np.concatenate(ids), np.concatenate(weights)
 
 
 def _blocks(matcher: Any, values: bool = False) -> Iterator[tuple[Any, Any, Any]]:
