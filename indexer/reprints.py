@@ -145,11 +145,6 @@ def same_story(first: Story, second: Story) -> bool:
     return _contained(first, second) >= CONTAINED
 
 
-def bands(told: Story) -> list[bytes]:
-    """The LSH bands of a story's MinHash values: stories with one band equal are candidates."""
-    return [told.hashes[band * ROWS:(band + 1) * ROWS].tobytes() for band in range(BANDS)]
-
-
 class _Stories:
     """Every story's key, group and signature in an unnamed temporary file, and its place there in
     memory: 8 bytes a story, where the stories themselves (a MinHash and sets of facts) take some

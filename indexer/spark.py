@@ -25,7 +25,6 @@ at the same path, and executors need Dateline installed (README, "Running on a c
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import re
 import sys
@@ -36,6 +35,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from dateline.corpus.article import Article
 from dateline.corpus.exclude import DEFAULT_EXCLUDE
@@ -53,7 +54,7 @@ from dateline.indexer.incremental import (
     read_for_index,
     units_to_read,
 )
-from dateline.indexer.reprints import bands, same_story, story
+from dateline.indexer.reprints import band_keys, same_story, story
 
 _ITEM_BITS = 32  # an article's ordinal: its part's number, then its place among the part's items
 
@@ -82,12 +83,9 @@ Version = tuple[int, str, str, bytes]  # number, key, group it starts with (its 
 
 
 def _with_bands(version: Version) -> tuple[int, str, str, bytes, list[int]]:
-    """A version with its LSH bands, each band's values as one 64-bit hash."""
+    """A version with its LSH band keys, the local matcher's (`band_keys`), as Spark's signed longs."""
     number, key, group, packed = version
-    hashes = [int.from_bytes(hashlib.blake2b(values, digest_size=8, person=band.to_bytes(2, "little"))
-                             .digest(), "little", signed=True)
-              for band, values in enumerate(bands(story(packed)))]
-    return number, key, group, packed, hashes
+    return number, key, group, packed, band_keys(story(packed)).view(np.int64).tolist()
 
 
 def _indexed_versions(part: int, index_dir: str, parts: int) -> Iterator[Version]:
