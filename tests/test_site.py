@@ -198,6 +198,24 @@ def test_each_language_is_searched_with_its_own_stemmer(tmp_path, browser):
         page.close()
 
 
+@pytest.mark.browser
+def test_a_missing_or_empty_search_index_is_said_plainly(tmp_path, browser):
+    """A site built with --no-search, or whose search-bundles.json lists no bundle, says in one line
+    what is wrong and how to mend it; browsing still works."""
+    index, out = _small_site(tmp_path, [HOSTILE])
+    run_cli("site", str(out), "--index", str(index), "--no-search", check=True)
+    with serving(out) as url:
+        page = browser.new_page()
+        for bundles in (None, "[]"):
+            if bundles is not None:
+                (out / "search-bundles.json").write_text(bundles)
+            page.goto(url + "search.html?q=budget")
+            page.locator("#status", has_text="The search index is missing or unreadable").wait_for(timeout=30000)
+        page.goto(url + "index.html")
+        assert page.locator("h1").inner_text() == "Dateline archive"
+        page.close()
+
+
 def test_months_open_their_days_and_a_day_lists_its_articles(reuters_site, reuters_index):
     month = (reuters_site / "browse" / "month" / "1987-03" / "index.html").read_text()
     assert 'href="../../day/1987-03/index.html">By day</a>' in month
