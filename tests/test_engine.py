@@ -129,6 +129,66 @@ def test_posting_blocks_are_whooshs_postings_with_and_without_deletions(updated_
                 assert live == expected
 
 
+def test_phrase_positions_are_whooshs_with_and_without_deletions(updated_index):
+    """Positions decoded a posting list at a time are those Whoosh's matcher decodes one posting at
+    a time (deleted documents aside), for common words and rare ones."""
+    ix = whoosh_index.open_dir(str(updated_index), indexname="dateline")
+    with Archive(updated_index) as archive, ix.reader() as reader:
+        for segment, (leaf, _) in zip(archive.view.segments, reader.leaf_readers(), strict=True):
+            for word in (b"oil", b"said", b"cocoa", b"vs"):
+                docs, positions = segment.positions("body", word)
+                ours = sorted((int(d), int(p)) for d, p in zip(docs, positions, strict=True) if segment.live[d])
+                expected = []
+                matcher = leaf.postings("body", word) if ("body", word) in leaf else None
+                while matcher is not None and matcher.is_active():
+                    expected += [(matcher.id(), p) for p in matcher.value_as("positions")]
+                    matcher.next()
+                assert ours == sorted(expected)
+
+
+@pytest.mark.parametrize("gaps", [[3], [0, 1, 127], [128, 5, 16383, 16384, 2_000_000, 1], list(range(300))])
+def test_varint_positions_round_trip(gaps):
+    """Gaps of one, two, three and more varint bytes, decoded one posting at a time (Whoosh's own
+    matchers) and many postings at once (Dateline's phrases) to the same positions."""
+    import numpy as np
+
+    from dateline.indexer.engine.formats import VarintPositions, decode_position_runs
+
+    format = VarintPositions()
+    positions = np.cumsum(gaps).tolist()
+    value = format.encode(positions)
+    assert format.decode_positions(value) == positions
+    assert format.decode_frequency(value) == len(positions)
+    owner, decoded = decode_position_runs([format.encode([7]), value, format.encode([1, 2])])
+    assert owner.tolist() == [0] + [1] * len(positions) + [2, 2]
+    assert decoded.tolist() == [7, *positions, 1, 2]
+
+
+def test_an_index_built_with_whooshs_positions_is_still_read(tmp_path, monkeypatch):
+    """Indexes built before VarintPositions store Whoosh's pickled positions, named by their stored
+    schema: phrases are still found in them, and in segments added to them."""
+    from whoosh import fields, formats
+
+    from dateline.indexer.engine import schema
+
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "a.jsonl").write_text(json.dumps({"title": "Cocoa", "body": "Oil prices rose; oil fell."}))
+
+    def text_before(analyzer: object, spelling: bool) -> fields.TEXT:
+        return fields.TEXT(analyzer=analyzer, spelling=spelling)
+
+    monkeypatch.setattr(schema, "_text", text_before)
+    index_sources([sources], tmp_path / "index", workers=1)
+    monkeypatch.undo()
+    (sources / "b.jsonl").write_text(json.dumps({"title": "Wheat", "body": "Wheat and oil prices."}))
+    index_sources([sources], tmp_path / "index", workers=1)
+    with Archive(tmp_path / "index") as archive:
+        assert type(archive.view.schema["body"].format) is formats.Positions
+        assert archive.search('"oil prices"').total == 2
+        assert archive.search('"prices oil"').total == 0
+
+
 def test_segment_arrays_read_whole_are_whooshs_one_by_one(updated_index):
     """Columns read as one array and facet maps read a block at a time (private W3 attributes of the
     pinned Whoosh) give what Whoosh's own calls give one document at a time, deleted ones too."""
@@ -403,13 +463,17 @@ def python_output(code: str) -> str:
 
 
 def _every_posting(ix) -> list[tuple]:
+    """Every posting of an index; a spelling word's value is the last value of its text field as
+    Whoosh's writer leaves it (see TermPool.add), so it is compared by its weight alone."""
     with ix.reader() as reader:
         postings = []
         for fieldname in reader.indexed_field_names():
+            spelling = fieldname.startswith("spell_")
             for text in reader.lexicon(fieldname):
                 matcher = reader.postings(fieldname, text)
                 while matcher.is_active():
-                    postings.append((fieldname, text, matcher.id(), matcher.weight(), matcher.value()))
+                    value = None if spelling else matcher.value()
+                    postings.append((fieldname, text, matcher.id(), matcher.weight(), value))
                     matcher.next()
         return postings
 
@@ -435,7 +499,7 @@ def test_pooled_segments_hold_what_whooshs_writer_writes(tmp_path, reuters, spil
         ix = whoosh_index.create_in(str(tmp_path / kind), build_schema(), indexname=INDEX_NAME)
         writer = writer_class(ix, limitmb=1)  # a small limit: Whoosh's pool spills sorted runs and merges
         if spill_every and kind == "pooled":
-            writer.pool = TermPool(str(tmp_path), limit=spill_every)
+            writer.pool = TermPool(str(tmp_path), limit=spill_every, spelling=frozenset({"spell_body"}))
         for document in documents:
             writer.add_document(**document)
         if spill_every and kind == "pooled":

@@ -5,7 +5,15 @@ from __future__ import annotations
 from whoosh import columns, fields
 
 from dateline.indexer.engine.analysis import news_analyzer
+from dateline.indexer.engine.formats import VarintPositions
 from dateline.indexer.fields import FIELDS
+
+
+def _text(analyzer: object, spelling: bool) -> fields.TEXT:
+    """A text field whose positions numpy reads a posting list at a time (formats.py)."""
+    field = fields.TEXT(analyzer=analyzer, spelling=spelling)
+    field.format = VarintPositions(field_boost=field.format.field_boost)
+    return field
 
 
 def build_schema() -> fields.Schema:
@@ -18,7 +26,7 @@ def build_schema() -> fields.Schema:
         "path": lambda f: fields.ID(stored=True),
         "checksum": lambda f: fields.ID(stored=True),
         "signature": lambda f: fields.ID(),
-        "text": lambda f: fields.TEXT(analyzer=analyzer, spelling=f.name == "body"),
+        "text": lambda f: _text(analyzer, spelling=f.name == "body"),
         "facet": lambda f: fields.ID(stored=False, sortable=True),
         "facets": lambda f: fields.KEYWORD(stored=False, commas=True, scorable=False),
         "instant": lambda f: fields.DATETIME(sortable=True),

@@ -21,6 +21,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any, cast
 
@@ -29,6 +30,8 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.columns import NumericColumn
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length
+
+from dateline.indexer.engine.formats import VarintPositions, decode_position_runs
 
 Arrays = dict[str, np.ndarray]
 Postings = tuple[np.ndarray, np.ndarray]  # documents, and weights or positions
@@ -146,16 +149,22 @@ class Segment:
     def positions(self, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
         """Every (document, word position) of a term in this segment, for phrases."""
         def decode() -> tuple[np.ndarray, np.ndarray]:
-            decode_value = self._schema[field].format.decode_positions
-            docs: list[int] = []
-            positions: list[int] = []
-            if self.has(field, btext):
-                for ids, _, values in _blocks(self._leaf.postings(field, btext), values=True):
-                    for docnum, value in zip(ids, values or (), strict=True):
-                        found = decode_value(value)
-                        docs.extend([docnum] * len(found))
-                        positions.extend(found)
-            return np.array(docs, dtype=np.int32), np.array(positions, dtype=np.int32)
+            if not self.has(field, btext):
+                return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32)
+            blocks = list(_blocks(self._leaf.postings(field, btext), values=True))
+            ids = np.concatenate([block_ids for block_ids, _, _ in blocks])
+            weights = np.concatenate([block_weights for _, block_weights, _ in blocks])
+            # a phrase scores its words next: their postings come from the same blocks
+            self._postings.get((self.id, field, btext), lambda: (ids, weights))
+            values = [value for _, _, block_values in blocks for value in block_values]
+            format = self._schema[field].format
+            if isinstance(format, VarintPositions):
+                owner, positions = decode_position_runs(values)
+                return ids[owner], positions.astype(np.int32)
+            found = [format.decode_positions(value) for value in values]  # an index built before
+            counts = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+            flat = np.fromiter(chain.from_iterable(found), np.int32, int(counts.sum()))
+            return np.repeat(ids, counts), flat
         return self._postings.get((self.id, "#positions", field, btext), decode)
 
     def lengths(self, field: str) -> np.ndarray:
@@ -258,25 +267,32 @@ def _block_postings(matcher: Any) -> Postings:
     """A posting list's documents and weights, read a block at a time."""
     ids, weights = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=np.float32)]
     for block_ids, block_weights, _ in _blocks(matcher):
-        ids.append(np.asarray(block_ids, dtype=np.int32))
-        weights.append(np.asarray(block_weights, dtype=np.float32))
+        ids.append(block_ids)
+        weights.append(block_weights)
     return np.concatenate(ids), np.concatenate(weights)
 
 
-def _blocks(matcher: Any, values: bool = False) -> Iterator[tuple[Any, Any, Any]]:
-    """A posting list's ids, weights (and values: encoded positions) a block at a time."""
+def _blocks(matcher: Any, values: bool = False) -> Iterator[tuple[np.ndarray, np.ndarray, Any]]:
+    """A posting list's ids, weights (and values: encoded positions) a block at a time, from each
+    block's data as W3 stores it (ids delta-coded, weights None when all 1, one float when all
+    equal), where Whoosh's own block reader decodes the ids one at a time in Python."""
     matcher = _unfiltered(matcher)
     if not isinstance(matcher, W3LeafMatcher):
         raise TypeError(f"Dateline reads Whoosh's W3 codec only, not {type(matcher).__name__}")
     while matcher.is_active():
-        if matcher._ids is None:
-            matcher._read_ids()
-        if matcher._weights is None:
-            matcher._read_weights()
+        if matcher._data is None:
+            matcher._read_data()
+        gaps, weights, _ = matcher._data
+        count = matcher._blocklength
+        ids = np.cumsum(np.asarray(gaps, dtype=np.int32), dtype=np.int32)
+        if weights is None or isinstance(weights, float):
+            found = np.full(count, 1.0 if weights is None else weights, dtype=np.float32)
+        else:
+            found = np.asarray(weights, dtype=np.float32)
         if values and matcher._values is None:
             matcher._read_values()
-        block = slice(matcher._i, matcher._blocklength)
-        yield matcher._ids[block], matcher._weights[block], matcher._values[block] if values else None
+        start = matcher._i
+        yield ids[start:], found[start:], matcher._values[start:] if values else None
         matcher._next_block()
 
 

@@ -32,6 +32,7 @@ from typing import IO, Any
 from whoosh.index import LockError
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.reading import SegmentReader
+from whoosh.system import pack_uint
 from whoosh.writing import SegmentWriter
 
 from dateline.errors import ArchiveError
@@ -47,6 +48,9 @@ Posting = tuple[str, bytes, int, float, "bytes | None"]  # (field, term, documen
 _Group = tuple[tuple[str, bytes], bytes, bytes, list["bytes | None"], bool]
 
 
+SPELLING_VALUE = pack_uint(1)  # a spelling word's posting value: frequency 1, as its weight says
+
+
 class TermPool:
     """A segment's postings grouped by term, in place of Whoosh's PostingPool. Whoosh's pool keeps
     every posting as its own tuple, writes them to temporary sorted runs and merges those back one
@@ -55,15 +59,22 @@ class TermPool:
     sorted, and past `limit` postings (about 70 bytes each) the terms go to a run of their own, read
     back a term at a time."""
 
-    def __init__(self, folder: str | None = None, limit: int = 3_000_000) -> None:
+    def __init__(self, folder: str | None = None, limit: int = 3_000_000,
+                 spelling: frozenset[str] = frozenset()) -> None:
         self.fieldnames: set[str] = set()
         self._folder, self._limit, self._count = folder, limit, 0
+        self._spelling = spelling
         self._terms: dict[tuple[str, bytes], tuple[array, array, list[bytes | None]]] = {}
         self._unsorted: set[tuple[str, bytes]] = set()  # terms given a document twice or out of order
         self._runs: list[IO[bytes]] = []
 
     def add(self, posting: Posting) -> None:
         fieldname, text, docnum, weight, value = posting
+        if fieldname in self._spelling:
+            # Whoosh's add_document gives a spelling word the last posting value of its text field
+            # (whatever bytes that format wrote) in a field of 4-byte frequencies: a varint value
+            # of 1 to 3 bytes left a block short of values, and a merge reading them failed.
+            value = SPELLING_VALUE
         key = (fieldname, text)
         postings = self._terms.get(key)
         if postings is None:
@@ -128,7 +139,9 @@ class PooledSegmentWriter(SegmentWriter):
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
-        self.pool = TermPool(self._tempstorage.folder or None)
+        spelling = frozenset(field.spelling_fieldname(name) for name, field in self.schema.items()
+                             if field.separate_spelling())
+        self.pool = TermPool(self._tempstorage.folder or None, spelling=spelling)
         self.schema: Any = batch_analysed(self.schema)  # a segment's own: never written to the TOC
 
 
