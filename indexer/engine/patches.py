@@ -1,4 +1,4 @@
-"""Two fixes to whoosh-reloaded 2.7.5, applied at import (the engine is the only importer).
+"""Three changes to whoosh-reloaded 2.7.5, applied at import (the engine is the only importer).
 
 1. W3PerDocReader._cached_reader stats the column file on every call when a field has no length
    column (ID and keyword fields), and writing a segment calls it once per posting: a quarter of a
@@ -7,14 +7,23 @@
    BytesIO when opened, though most reads slice the buffer directly: opening the Reuters index
    copied every segment into memory, 100 ms and about 120 MB for every `dateline search`. Stream
    reads now read the mapped buffer in place.
+3. W3 pickles each posting block (its ids, weights and position values) with protocol 2, which
+   has no opcode for bytes: Python 3 writes every posting's value as a call to _codecs.encode of
+   a latin-1 string, and reading the block makes that call again per posting. Blocks are now
+   pickled with protocol 4 (bytes as bytes): 11-19% smaller indexes, and a common word's uncached
+   postings decoded in 24 ms where they took 31 (generated 20,000 articles). Any protocol unpickles
+   alike, so indexes written before are read as they were.
 """
 
 from __future__ import annotations
 
+import pickle
+import zlib
 from typing import Any
 
 from whoosh.codec import whoosh3
 from whoosh.filedb.structfile import BufferFile
+from whoosh.util.numeric import length_to_byte
 
 _original = whoosh3.W3PerDocReader._cached_reader
 
@@ -63,6 +72,28 @@ class _BufferStream:
         self._buf = memoryview(b"")
 
 
+def _write_block(self: Any, last: bool = False) -> None:
+    """W3PostingsWriter._write_block, its block data pickled with protocol 4."""
+    if not self._blockcount:
+        self._postfile.write(whoosh3.WHOOSH3_HEADER_MAGIC)
+    self._terminfo.add_block(self)
+    databytes = pickle.dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), 4)
+    if self._compression:
+        databytes = zlib.compress(databytes, self._compression)
+    ids = self._ids
+    info = (len(ids), ids[-1], self._maxweight, self._compression,
+            length_to_byte(self._minlength), length_to_byte(self._maxlength))
+    infobytes = pickle.dumps(info, 2)
+    length = len(infobytes) + len(databytes)
+    self._postfile.write_int(-length if last else length)  # the last block's length is negative
+    self._postfile.write(infobytes)
+    self._postfile.write(databytes)
+    self._blockcount += 1
+    self._new_block()
+
+
+whoosh_write_block = whoosh3.W3PostingsWriter._write_block  # tests write Whoosh's own blocks with it
 whoosh3.W3PerDocReader._cached_reader = _cached_reader
+whoosh3.W3PostingsWriter._write_block = _write_block
 BufferFile.__init__ = _buffer_file_init
 BufferFile.file = property(lambda self: self.__dict__.setdefault("_stream", _BufferStream(self._buf)))

@@ -151,7 +151,9 @@ class Segment:
         def decode() -> tuple[np.ndarray, np.ndarray]:
             if not self.has(field, btext):
                 return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32)
-            blocks = list(_blocks(self._leaf.postings(field, btext), values=True))
+            # (none when Whoosh's deletion filter has passed every posting: all deleted)
+            blocks = [(np.zeros(0, np.int32), np.zeros(0, np.float32), ()),
+                      *_blocks(self._leaf.postings(field, btext), values=True)]
             ids = np.concatenate([block_ids for block_ids, _, _ in blocks])
             weights = np.concatenate([block_weights for _, block_weights, _ in blocks])
             # a phrase scores its words next: their postings come from the same blocks
