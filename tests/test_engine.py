@@ -545,13 +545,8 @@ def test_pooled_segments_hold_what_whooshs_writer_writes(tmp_path, reuters, spil
         assert list(got.column_reader("key")) == list(expected.column_reader("key"))
 
 
-def test_batch_analysis_gives_the_filter_chains_postings_and_spelling_words(reuters):
-    """BatchNewsText (what segment writers index with) against Whoosh's TEXT field running the
-    news_analyzer chain, on Persian agency copy as scraped, Reuters copy and crafted edge cases."""
-    from whoosh import fields
-
-    from dateline.indexer.engine.analysis import BatchNewsText, batch_analysed, news_analyzer
-
+def analysis_texts(reuters: Path) -> list[str]:
+    """Persian agency copy as scraped, Reuters copy and crafted edge cases."""
     texts = [
         "The oil and the gas", "a", "THE", "", "İstanbul İZMİR ıi", "oil\u200cprices ab\u200c\u200ccd",
         "\u0640\u0640 کتاب كتاب الكتاب\u064e عربي", "under-16s 3.5% U.S. don't", "a the oil a oil OIL Oil",
@@ -561,9 +556,45 @@ def test_batch_analysis_gives_the_filter_chains_postings_and_spelling_words(reut
         record = json.loads(line)
         texts.append(record["title"] + "\n" + "\n".join(record.get("paragraphs", [])))
     texts += [(reuters / "reut2-004.sgm").read_text(encoding="latin-1")[:60_000]]
+    return texts
+
+
+def test_batch_analysis_gives_the_filter_chains_postings_and_spelling_words(reuters):
+    """BatchNewsText (what segment writers index with) against Whoosh's TEXT field running the
+    news_analyzer chain, on Persian agency copy as scraped, Reuters copy and crafted edge cases."""
+    from whoosh import fields
+
+    from dateline.indexer.engine.analysis import BatchNewsText, batch_analysed, news_analyzer
+
+    texts = analysis_texts(reuters)
     chain = fields.TEXT(analyzer=news_analyzer(), spelling=True)
     batched = batch_analysed(fields.Schema(body=chain))["body"]
     assert isinstance(batched, BatchNewsText)
     for text in texts:
         assert list(batched.index(text)) == list(chain.index(text)), text[:80]
         assert list(batched.spellable_words(text)) == list(chain.spellable_words(text)), text[:80]
+
+
+def test_snippets_are_whooshs_highlight(reuters):
+    """Snippets from news_tokens are what Whoosh's highlight() makes with the news_analyzer chain,
+    for words found, words in stop-word form, Persian words in either spelling and absent words."""
+    from whoosh import highlight
+
+    from dateline.indexer.engine.analysis import news_analyzer
+    from dateline.indexer.engine.view import IndexView, _MarkerFormatter
+
+    view = IndexView.__new__(IndexView)  # snippet() reads only these two
+    view.schema, view._news_body = {"body": type("Field", (), {"analyzer": news_analyzer()})}, True
+    queries = [{"oil"}, {"oil", "price"}, {"the", "oil"}, {"said"}, {"ایران"}, {"كتاب", "کتاب"}, {"nowher"},
+               {"u.s"}, {"16s", "istanbul"}]
+    texts = analysis_texts(reuters)
+    texts[-1:] = [texts[-1][at:at + 3000] for at in range(0, 60_000, 3000)]  # article-sized pieces
+    found = 0
+    for text in texts:
+        for words in map(frozenset, queries):
+            expected = highlight.highlight(text, words, news_analyzer(),
+                                           highlight.ContextFragmenter(maxchars=240, surround=60),
+                                           _MarkerFormatter(), top=2, mode="index")
+            assert view.snippet(text, words) == expected, (text[:80], words)
+            found += bool(expected)
+    assert found > 50

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from whoosh import fields
-from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter, Token
 
 from dateline.corpus.script import ARABIC_SCRIPT, MARKS, fold_arabic_script
 
@@ -105,6 +105,30 @@ def news_words(text: str) -> tuple[int, list[str]]:
     return first, [word for word in words[first:] if word and word not in STOP_WORDS]
 
 
+def news_tokens(text: str) -> Iterator[Token]:
+    """The tokens news_analyzer gives a text for highlighting (character offsets, stop words kept
+    and marked, unstemmed), one reused Token as Whoosh's tokenizer does: a snippet of a long
+    article spent most of its time in the filter chain's generators."""
+    stem = _stemmer("english").stemWord
+    arabic = ARABIC_SCRIPT.search(text) is not None
+    token = Token(chars=True, removestops=False, mode="index")
+    for match in _WORD.finditer(text):
+        word = match.group().lower()
+        if arabic and ARABIC_SCRIPT.search(word):
+            word = fold_arabic_script(word)
+            if not word:
+                continue
+        token.stopped = word in STOP_WORDS
+        token.text = stem(word) if not token.stopped and word.isascii() else word
+        token.startchar, token.endchar = match.span()
+        yield token
+
+
+def is_news_analyzer(analyzer: Any) -> bool:
+    """Whether a field is analysed as news_analyzer does (an index built before may name another)."""
+    return bool(analyzer == news_analyzer())
+
+
 class BatchNewsText(fields.TEXT):
     """A TEXT field of news_analyzer as a segment writer indexes it: the same postings and spelling
     words as Whoosh's token-at-a-time analysis (tests/test_engine.py compares them), from news_words
@@ -134,7 +158,7 @@ def batch_analysed(schema: fields.Schema) -> fields.Schema:
     batched = copy.copy(schema)
     batched._fields = dict(schema._fields)
     for name, field in schema._fields.items():
-        if type(field) is fields.TEXT and field.analyzer == news_analyzer():
+        if type(field) is fields.TEXT and is_news_analyzer(field.analyzer):
             batched._fields[name] = copy.copy(field)
             batched._fields[name].__class__ = BatchNewsText
     return batched

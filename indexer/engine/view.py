@@ -13,6 +13,7 @@ from whoosh import highlight, scoring
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from dateline.indexer.engine import patches  # noqa: F401  (applied on import)
+from dateline.indexer.engine.analysis import is_news_analyzer, news_tokens
 from dateline.indexer.engine.parser import Compiler, Resolve, make_parser, parse
 from dateline.indexer.engine.segments import ArrayCache, PostingsCache, Segment, segment_ids, segments_of
 from dateline.indexer.engine.store import live_run
@@ -52,6 +53,8 @@ class IndexView:
         self.schema = ix.schema
         self._parser = make_parser(self.schema, ranking)
         self._frequencies: dict[tuple[str, bytes], int] = {}
+        self._average_lengths: dict[str, float] = {}
+        self._news_body = is_news_analyzer(self.schema["body"].analyzer)
         self.segments: list[Segment] = segments_of(self._reader, self.schema, arrays, postings)
         if self.generation == ix.latest_generation():
             arrays.keep_only(segment_ids(self.segments))
@@ -78,7 +81,11 @@ class IndexView:
         return self._frequencies[key]
 
     def average_length(self, field: str) -> float:
-        return self._searcher.avg_field_length(field) or 0.0
+        """Kept per view: Whoosh sums every segment's total length for it, and a query asks once a
+        segment (80 segments at a million articles: 6,400 lookups a query)."""
+        if field not in self._average_lengths:
+            self._average_lengths[field] = self._searcher.avg_field_length(field) or 0.0
+        return self._average_lengths[field]
 
     def scorable(self, field: str) -> bool:
         return bool(self.schema[field].scorable)
@@ -117,10 +124,16 @@ class IndexView:
         return self.doc_frequency(field, self.schema[field].to_bytes(word))
 
     def snippet(self, body: str, words: frozenset[str]) -> str:
-        """Up to two fragments of the body around the words, the words between highlight markers."""
-        return highlight.highlight(body, words, self.schema["body"].analyzer,
-                                   highlight.ContextFragmenter(maxchars=240, surround=60), _MarkerFormatter(),
-                                   top=2, mode="index")
+        """Up to two fragments of the body around the words, the words between highlight markers:
+        Whoosh's highlight(), fed news_tokens where the body is analysed by news_analyzer."""
+        if self._news_body:
+            tokens = news_tokens(body)
+        else:
+            tokens = self.schema["body"].analyzer(body, chars=True, mode="index", removestops=False)
+        fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
+        fragments = fragmenter.fragment_tokens(body, highlight.set_matched_filter(tokens, words))
+        best = highlight.top_fragments(fragments, 2, highlight.BasicFragmentScorer(), highlight.FIRST, 1)
+        return str(_MarkerFormatter()(body, best))
 
     # -- stored articles ----------------------------------------------------------------------------
 
