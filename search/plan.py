@@ -357,16 +357,15 @@ class Evaluation:
             ids, weights = seg.postings(term.field, term.text)
             mask[ids] = True
             postings.append((term, ids, weights))
-        score = np.zeros(seg.size)
         if not scored:
-            return mask, score
+            return mask, np.zeros(seg.size)
         frequency = np.zeros(seg.size)  # each field's, normalised by its own length, weighted, added
         for term, ids, weights in postings:
             frequency[ids] += term.boost * self._normalised(weights, seg.lengths(term.field)[ids],
                                                             self.stats.average_length(term.field))
-        ids = np.flatnonzero(mask)
         found = max(self.stats.doc_frequency(term.field, term.text) for term in node.children)
-        score[ids] = self._saturated(idf(found, self.stats.doc_count_all()), frequency[ids])
+        # saturated over every document: a frequency of 0 (no match) saturates to 0
+        score = self._saturated(idf(found, self.stats.doc_count_all()), frequency)
         return mask, score * node.boost
 
     def _normalised(self, frequency: np.ndarray, length: np.ndarray, average: float) -> np.ndarray:

@@ -55,6 +55,7 @@ class IndexView:
         self._frequencies: dict[tuple[str, bytes], int] = {}
         self._average_lengths: dict[str, float] = {}
         self._news_body = is_news_analyzer(self.schema["body"].analyzer)
+        self._doc_count_all: int = self._reader.doc_count_all()  # Whoosh sums every segment's per call
         self.segments: list[Segment] = segments_of(self._reader, self.schema, arrays, postings)
         if self.generation == ix.latest_generation():
             arrays.keep_only(segment_ids(self.segments))
@@ -70,7 +71,7 @@ class IndexView:
     # -- statistics, as Whoosh's BM25F reads them ---------------------------------------------------
 
     def doc_count_all(self) -> int:
-        return self._reader.doc_count_all()
+        return self._doc_count_all
 
     def doc_frequency(self, field: str, btext: bytes) -> int:
         """Documents with the term, deleted ones included (as Whoosh's idf counts); kept per view, as
