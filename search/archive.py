@@ -47,6 +47,7 @@ _SUGGESTABLE = re.compile(rf"(?:(\w+):)?({WORD})")
 RARE_WORD, FREQUENT_ALTERNATIVE = 3, 20  # a word in 3 articles or fewer, beside one in 20 times as many
 TIME_LIMIT = 10.0  # seconds a search may run before it stops with a QueryError
 SIZE_LOOKUPS = 1_000  # reprint sizes looked up segment by segment before a whole-view map is built
+RELEASE_EVERY = 10_000  # articles walked by iter_articles between giving back mapped index pages
 
 
 @dataclass(frozen=True)
@@ -634,9 +635,12 @@ class Archive:
     @_reading
     def iter_articles(self, part: int = 0, parts: int = 1) -> Iterator[tuple[Article, str]]:
         """Every article with its reprint group, one at a time, so memory does not grow with the archive;
-        or those of `part` of `parts` runs of documents, for readers working in parallel."""
-        for docnum in self.view.live_numbers(part, parts):
+        or those of `part` of `parts` runs of documents, for readers working in parallel. The
+        index's file pages the walk has read are given back every RELEASE_EVERY articles."""
+        for number, docnum in enumerate(self.view.live_numbers(part, parts), start=1):
             yield self._stored(docnum)
+            if number % RELEASE_EVERY == 0:
+                self.view.release_mapped_pages()
 
     @_reading
     def stats(self, facets: Iterable[str] = tuple(FACETS), top: int = 5) -> ArchiveStats:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -130,6 +131,16 @@ class Segment:
 
     def __repr__(self) -> str:
         return f"Segment({self.id}, {self.size} documents at {self.offset})"
+
+    def release_mapped_pages(self) -> None:
+        """Drop this process's mapping of the segment file's pages it has read (madvise DONTNEED):
+        they stay in the kernel's page cache, and a later read maps them again. A walk over every
+        stored article otherwise keeps the whole index resident in the process (about 1.8 GB of a
+        site build's 3.1 GB peak at a million articles)."""
+        compound = getattr(self._leaf._storage, "a", None)  # Whoosh's OverlayStorage of a .seg file
+        source = getattr(compound, "_source", None)
+        if isinstance(source, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+            source.madvise(mmap.MADV_DONTNEED)
 
     def _cached(self, name: str, build: Callable[[], Arrays]) -> Arrays:
         return self._arrays.get(self.id, self.size, name, build)

@@ -150,3 +150,7 @@ class IndexView:
     def live_numbers(self, part: int = 0, parts: int = 1) -> Iterator[int]:
         """Live documents, or those of `part` of `parts` runs of document numbers (store.live_run)."""
         return live_run(self._reader, part, parts)
+
+    def release_mapped_pages(self) -> None:
+        for segment in self.segments:
+            segment.release_mapped_pages()
