@@ -47,7 +47,7 @@ _SUGGESTABLE = re.compile(rf"(?:(\w+):)?({WORD})")
 RARE_WORD, FREQUENT_ALTERNATIVE = 3, 20  # a word in 3 articles or fewer, beside one in 20 times as many
 TIME_LIMIT = 10.0  # seconds a search may run before it stops with a QueryError
 SIZE_LOOKUPS = 1_000  # reprint sizes looked up segment by segment before a whole-view map is built
-RELEASE_EVERY = 10_000  # articles walked by iter_articles between giving back mapped index pages
+RELEASE_EVERY = 10_000  # articles walked (or site pages written) between giving back mapped index pages
 
 
 @dataclass(frozen=True)
@@ -640,7 +640,12 @@ class Archive:
         for number, docnum in enumerate(self.view.live_numbers(part, parts), start=1):
             yield self._stored(docnum)
             if number % RELEASE_EVERY == 0:
-                self.view.release_mapped_pages()
+                self.release_mapped_pages()
+
+    def release_mapped_pages(self) -> None:
+        """Give back the index's memory-mapped file pages read so far (they stay in the page cache):
+        a walk over a million articles would otherwise keep the whole index resident."""
+        self.view.release_mapped_pages()
 
     @_reading
     def stats(self, facets: Iterable[str] = tuple(FACETS), top: int = 5) -> ArchiveStats:
