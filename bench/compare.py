@@ -2,12 +2,15 @@
 
     .venv/bin/python bench/compare.py 4c0f086 HEAD                 # the generated 100,000-article corpus
     .venv/bin/python bench/compare.py 4c0f086 HEAD --generated 20000 --rounds 2
+    .venv/bin/python bench/compare.py 7d1b625 HEAD --generated 20000 --index-each   # a new index format
 
 The corpus is generated (bench/run.py's generator) and indexed once with the working tree; each
 commit is checked out into a temporary worktree, imported from there in its own process (the
 editable install's import hook removed) and timed on its own copy of the index: opening, the first
 query (cold, building the caches, then with the caches on disk) and warm medians of bench/run.py's
-queries. Rounds alternate the commits, so a machine that changes speed affects both alike.
+queries. Rounds alternate the commits, so a machine that changes speed affects both alike. With
+--index-each, each commit indexes the corpus with its own code (for a change of what an index
+holds), and the indexing time and index size of each are printed first.
 """
 
 from __future__ import annotations
@@ -66,6 +69,25 @@ def package_tree(commit: str, work: Path) -> Path:
     return tree
 
 
+INDEXER = """
+import sys, time
+sys.meta_path = [finder for finder in sys.meta_path if "editable" not in repr(finder).lower()]
+sys.path.insert(0, sys.argv[1])
+from dateline.indexer import index_sources
+started = time.perf_counter()
+index_sources([sys.argv[2]], sys.argv[3])
+print(f"{time.perf_counter() - started:.1f}")
+"""
+
+
+def indexed(tree: Path, corpus: Path, index: Path) -> str:
+    """Index the corpus with the commit's own code: seconds taken and MB written."""
+    result = subprocess.run([sys.executable, "-c", INDEXER, str(tree), str(corpus), str(index)],
+                            capture_output=True, text=True, check=True, env={"PATH": "/usr/bin:/bin"})
+    size = sum(f.stat().st_size for f in index.iterdir() if not f.name.startswith("cache-"))
+    return f"indexed in {result.stdout.strip()} s, {size / 1e6:.1f} MB"
+
+
 def timed(tree: Path, index: Path, runs: int) -> list[str]:
     result = subprocess.run([sys.executable, "-c", TIMER, str(tree), str(index), str(runs)],
                             capture_output=True, text=True, check=True,
@@ -79,22 +101,27 @@ def main() -> None:
     parser.add_argument("--generated", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--runs", type=int, default=60, help="warm runs of each query per round")
+    parser.add_argument("--index-each", action="store_true", help="each commit indexes the corpus itself")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         corpus = work / "generated.jsonl"
         generated_corpus(corpus, args.generated)
-        subprocess.run([sys.executable, "-m", "dateline", "index", str(corpus),
-                        "--index", str(work / "index")],
-                       check=True, capture_output=True)
         trees = {commit: package_tree(commit, work) for commit in args.commits}
         try:
+            if args.index_each:
+                for commit, tree in trees.items():
+                    print(f"{commit}: {indexed(tree, corpus, work / f'own-{commit}')}")
+            else:
+                subprocess.run([sys.executable, "-m", "dateline", "index", str(corpus),
+                                "--index", str(work / "index")], check=True, capture_output=True)
             kinds = " | ".join(f"{kind} ms" for kind in QUERIES)
             header = f"| commit | open ms | first term ms | {kinds} |"
             print(header + "\n" + "|---" * (3 + len(QUERIES)) + "|")
             for commit, tree in trees.items():  # cold: each builds its own caches
                 index = work / f"index-{commit}"
-                shutil.copytree(work / "index", index, ignore=shutil.ignore_patterns("cache-*"))
+                source = work / (f"own-{commit}" if args.index_each else "index")
+                shutil.copytree(source, index, ignore=shutil.ignore_patterns("cache-*"))
                 cold = timed(tree, index, 1)
                 blanks = " | ".join("" for _ in QUERIES)
                 print(f"| {commit} (cold) | {cold[0]} | {cold[1]} | {blanks} |")
