@@ -10,6 +10,7 @@ import ast
 import json
 import math
 import os
+import pickle
 import re
 import shutil
 import zlib
@@ -439,6 +440,12 @@ def test_buffer_reads_are_whooshs_bytes(reuters_index):
         assert patched.read(size) == copy.read(size) and patched.tell() == copy.tell()
     patched.seek(-18, 2)
     assert patched.file.readline() == b"line one\n" and patched.file.readline() == b"line two\n"
+    # pickles read one after another through peek (the C unpickler's prefetch) end where they end
+    pickles = [pickle.dumps(value, protocol) for value in ((3, 7.5, b"x"), list(range(500)), "z" * 300)
+               for protocol in (2, 4)]
+    stream = BufferFile(memoryview(b"".join(pickles))).file
+    assert [pickle.load(stream) for _ in pickles] == [pickle.loads(p) for p in pickles]
+    assert stream.tell() == sum(map(len, pickles)) and stream.peek(10) == b""
 
 
 def test_a_search_process_loads_no_reader_and_no_indexer(reuters_index):
