@@ -386,6 +386,23 @@ def test_a_commit_computes_arrays_only_for_new_segments(tmp_path, reuters, monke
         assert fresh.search("oil", facets=["place", "year"], sort="newest") == results
 
 
+def test_cached_arrays_are_read_back_as_written_and_old_cache_files_go(tmp_path, reuters):
+    """A new process reads each segment's arrays from their files (none is built again) and gets
+    the same answers; files of an earlier cache format (.npz) are deleted when the index is opened."""
+    index_sources([reuters / "reut2-003.sgm"], tmp_path / "index", workers=1)
+    with Archive(tmp_path / "index") as archive:
+        expected = archive.search("oil", facets=["place", "year"], sort="newest")
+    files = sorted((tmp_path / "index").glob("cache-*"))
+    assert files and all(file.suffix == segments.CACHE_SUFFIX for file in files)
+    old = files[0].with_suffix(".npz")
+    old.write_bytes(b"PK")
+    before = segments.seconds_building()
+    with Archive(tmp_path / "index") as archive:
+        assert archive.search("oil", facets=["place", "year"], sort="newest") == expected
+    assert segments.seconds_building() == before, "every array was read from its file"
+    assert not old.exists()
+
+
 def test_a_commit_merges_small_segments_once_ten_have_gathered(tmp_path, monkeypatch):
     """Dateline's merge policy: large segments stay as they are (a million-article run's commits
     write 80 of them); ten small ones (small updates) are merged into one by the next commit."""
