@@ -395,9 +395,10 @@ class Evaluation:
             starts = (docs.astype(np.int64) << 32) + positions + (len(node.words) - number)
             if keys is None:
                 keys = starts
-            else:
-                found = np.searchsorted(starts, keys)
-                keys = keys[starts[np.minimum(found, len(starts) - 1)] == keys]
+            else:  # both sorted and without repeats: merged (timsort finds the two runs), twins kept
+                both = np.concatenate((keys, starts))
+                both.sort(kind="stable")
+                keys = both[1:][both[1:] == both[:-1]]
         if keys is not None:
             mask[keys >> 32] = True
         if not scored:
