@@ -290,28 +290,26 @@ def test_feedback_finds_articles_in_other_words_and_keeps_exclusions(reuters_ind
     assert widened["total"] == after.total and widened["hits"][0]["id"] == after.hits[0].id
 
 
-def _mapped_mb() -> float:
-    """This process's resident pages of mapped files (Linux)."""
-    return int(re.search(r"RssFile:\s+(\d+)", open("/proc/self/status").read()).group(1)) / 1024
-
-
-def test_a_walk_over_every_article_gives_back_the_index_pages_it_read(reuters_index, monkeypatch):
+def test_a_walk_over_every_article_keeps_the_index_pages_it_read_within_a_budget(reuters_index, monkeypatch):
     """iter_articles (the site's article pages, exports) reads every stored article from the
-    memory-mapped index; given back every RELEASE_EVERY articles, the walk's resident file pages
-    stay bounded where they grew with the index, and the articles are the same."""
+    memory-mapped index; past MAPPED_BUDGET the pages it read are given back, so the walk's
+    resident file pages stay bounded where they grew with the index, and the articles are the same."""
+    from dateline.indexer.engine.segments import mapped_bytes
     from dateline.search import archive as archive_module
 
     walks = {}
-    for every in (10**9, 1_000):
-        monkeypatch.setattr(archive_module, "RELEASE_EVERY", every)
+    for budget in (2**40, 4 * 2**20):
+        monkeypatch.setattr(archive_module, "MAPPED_BUDGET", budget)
         with Archive(reuters_index) as archive:
-            archive.view.release_mapped_pages()
-            start, peak, ids = _mapped_mb(), 0.0, []
+            monkeypatch.setattr(archive_module, "MAPPED_BUDGET", 0)
+            archive.bound_mapped_pages()  # from what the process holds without the index
+            monkeypatch.setattr(archive_module, "MAPPED_BUDGET", budget)
+            start, peak, ids = mapped_bytes() or 0, 0, []
             for number, (article, _group) in enumerate(archive.iter_articles()):
                 ids.append(article.id)
-                if number % 500 == 0:
-                    peak = max(peak, _mapped_mb() - start)
-            walks[every] = (peak, ids)
-    (kept, ids_kept), (released, ids_released) = walks[10**9], walks[1_000]
-    assert ids_kept == ids_released and len(ids_kept) > 19_000
-    assert kept > 10 and released < kept / 2, (kept, released)
+                if number % 250 == 0:
+                    peak = max(peak, (mapped_bytes() or 0) - start)
+            walks[budget] = (peak / 2**20, ids)
+    (kept, ids_kept), (bounded, ids_bounded) = walks[2**40], walks[4 * 2**20]
+    assert ids_kept == ids_bounded and len(ids_kept) > 19_000
+    assert kept > 10 and bounded < kept / 2, (kept, bounded)

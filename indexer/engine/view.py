@@ -15,7 +15,14 @@ from whoosh.support.levenshtein import damerau_levenshtein
 from dateline.indexer.engine import patches  # noqa: F401  (applied on import)
 from dateline.indexer.engine.analysis import is_news_analyzer, news_tokens
 from dateline.indexer.engine.parser import Compiler, Resolve, make_parser, parse
-from dateline.indexer.engine.segments import ArrayCache, PostingsCache, Segment, segment_ids, segments_of
+from dateline.indexer.engine.segments import (
+    ArrayCache,
+    PostingsCache,
+    Segment,
+    mapped_bytes,
+    segment_ids,
+    segments_of,
+)
 from dateline.indexer.engine.store import live_run
 from dateline.search import plan
 from dateline.search.output import MARK_END, MARK_START
@@ -151,6 +158,10 @@ class IndexView:
         """Live documents, or those of `part` of `parts` runs of document numbers (store.live_run)."""
         return live_run(self._reader, part, parts)
 
-    def release_mapped_pages(self) -> None:
-        for segment in self.segments:
-            segment.release_mapped_pages()
+    def bound_mapped_pages(self, budget: int) -> None:
+        """Give back the index's mapped file pages this process holds once they pass `budget`
+        bytes (on a system without /proc/self/statm, at every call)."""
+        held = mapped_bytes()
+        if held is None or held > budget:
+            for segment in self.segments:
+                segment.release_mapped_pages()

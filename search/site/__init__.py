@@ -28,7 +28,7 @@ from pathlib import Path
 from dateline.children import preexec_die_with_parent
 from dateline.errors import DatelineError
 from dateline.indexer.fields import FACET_FIELDS
-from dateline.search.archive import RELEASE_EVERY, Archive
+from dateline.search.archive import Archive
 from dateline.search.site.pages import PAGE_KINDS, SiteContext
 from dateline.search.site.render import Renderer, facet_index_path
 
@@ -116,8 +116,8 @@ def build_site(archive: Archive, out: str | Path, queries: Mapping[str, str] | N
         for page in kind.pages(context):
             renderer.render(page)
             done += 1
-            if done % RELEASE_EVERY == 0:  # listings read stored articles from all over the index
-                archive.release_mapped_pages()
+            if done % 50 == 0:  # listings read stored articles from all over the index
+                archive.bound_mapped_pages()
             if on_progress:
                 on_progress("pages", done, total)
     report = SiteReport(renderer.written, renderer.unchanged, search_index, removed=renderer.remove_stale(SITE_FOLDERS))
