@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import filecmp
 import hashlib
+import os
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -105,6 +106,19 @@ class Page:
         return "../" * depth
 
 
+def _files_under(folder: Path) -> Iterator[str]:
+    """Every file below a folder, read one directory entry at a time: a sorted rglob of a million
+    article pages held every path at once (600 MB at the end of a million-article site build)."""
+    folders = [str(folder)] if folder.is_dir() else []
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+                elif entry.is_file(follow_symlinks=False):
+                    yield entry.path
+
+
 def hit_view(page: Page, hit: Hit) -> dict[str, Any]:
     article = hit.article
     return {
@@ -174,9 +188,9 @@ class Renderer:
         gone from the index, a query no longer saved), in the site's own folders only."""
         removed = 0
         for folder in folders:
-            for path in sorted((self.out / folder).rglob("*")):
-                if path.is_file() and path.relative_to(self.out).as_posix() not in self.contents:
-                    path.unlink()
+            for path in _files_under(self.out / folder):
+                if Path(path).relative_to(self.out).as_posix() not in self.contents:
+                    os.unlink(path)
                     removed += 1
         return removed
 
