@@ -290,26 +290,36 @@ def test_feedback_finds_articles_in_other_words_and_keeps_exclusions(reuters_ind
     assert widened["total"] == after.total and widened["hits"][0]["id"] == after.hits[0].id
 
 
-def test_a_walk_over_every_article_keeps_the_index_pages_it_read_within_a_budget(reuters_index, monkeypatch):
+WALK = """
+import json, sys
+from dateline.indexer.engine.segments import mapped_bytes
+from dateline.search import Archive
+from dateline.search import archive as archive_module
+
+archive_module.MAPPED_BUDGET = int(sys.argv[2])
+with Archive(sys.argv[1]) as archive:
+    start, peak, ids = mapped_bytes(), 0, []
+    for number, (article, _group) in enumerate(archive.iter_articles()):
+        ids.append(article.id)
+        if number % 250 == 0:
+            peak = max(peak, mapped_bytes() - start)
+print(json.dumps([peak / 2**20, ids]))
+"""
+
+
+def test_a_walk_over_every_article_keeps_the_index_pages_it_read_within_a_budget(reuters_index):
     """iter_articles (the site's article pages, exports) reads every stored article from the
     memory-mapped index; past MAPPED_BUDGET the pages it read are given back, so the walk's
-    resident file pages stay bounded where they grew with the index, and the articles are the same."""
-    from dateline.indexer.engine.segments import mapped_bytes
-    from dateline.search import archive as archive_module
+    resident file pages stay bounded where they grew with the index, and the articles are the same.
+    Each walk is a new process: another archive open in this one maps the same files."""
+    import subprocess
+    import sys
 
     walks = {}
     for budget in (2**40, 4 * 2**20):
-        monkeypatch.setattr(archive_module, "MAPPED_BUDGET", budget)
-        with Archive(reuters_index) as archive:
-            monkeypatch.setattr(archive_module, "MAPPED_BUDGET", 0)
-            archive.bound_mapped_pages()  # from what the process holds without the index
-            monkeypatch.setattr(archive_module, "MAPPED_BUDGET", budget)
-            start, peak, ids = mapped_bytes() or 0, 0, []
-            for number, (article, _group) in enumerate(archive.iter_articles()):
-                ids.append(article.id)
-                if number % 250 == 0:
-                    peak = max(peak, (mapped_bytes() or 0) - start)
-            walks[budget] = (peak / 2**20, ids)
+        result = subprocess.run([sys.executable, "-c", WALK, str(reuters_index), str(budget)],
+                                capture_output=True, text=True, timeout=300, check=True)
+        walks[budget] = json.loads(result.stdout)
     (kept, ids_kept), (bounded, ids_bounded) = walks[2**40], walks[4 * 2**20]
     assert ids_kept == ids_bounded and len(ids_kept) > 19_000
     assert kept > 10 and bounded < kept / 2, (kept, bounded)
