@@ -2,7 +2,7 @@
 
 Whoosh's Positions format stores each posting's positions as a 4-byte count and a pickled list of
 gaps, so reading the positions of a word in a million articles means a million `pickle.loads`
-and a Python loop over every position: 3 s for one common word of a generated million-article
+and a Python loop over every position: about 4 s for one common word of a generated million-article
 archive, and a two-word phrase stopped at the query time limit. VarintPositions stores the gaps as
 LEB128 varints (one byte for a gap under 128), which numpy decodes a whole posting list at a time
 (`decode_position_runs`), and which are smaller than the pickles. Whoosh still reads them one
@@ -35,12 +35,12 @@ def encode_varints(numbers: Sequence[int]) -> bytes:
 def decode_varints(data: np.ndarray) -> np.ndarray:
     """Every LEB128 number in a byte array, as int64 (the inverse of encode_varints)."""
     ends = np.flatnonzero(data < 128)
-    starts = np.concatenate(([0], ends[:-1] + 1))
-    if len(ends) == len(data):  # every number one byte: the common case
+    if len(ends) == len(data):  # every number one byte (the common case), or no bytes at all
         return data.astype(np.int64)
+    starts = np.concatenate(([0], ends[:-1] + 1))
     digit = np.arange(len(data)) - np.repeat(starts, ends - starts + 1)
     parts = (data & 127).astype(np.int64) << (7 * digit)
-    return np.add.reduceat(parts, starts) if len(starts) else np.zeros(0, dtype=np.int64)
+    return np.add.reduceat(parts, starts)
 
 
 class VarintPositions(Positions):

@@ -164,14 +164,10 @@ class Segment:
         def decode() -> tuple[np.ndarray, np.ndarray]:
             if not self.has(field, btext):
                 return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32)
-            # (none when Whoosh's deletion filter has passed every posting: all deleted)
-            blocks = [(np.zeros(0, np.int32), np.zeros(0, np.float32), ()),
-                      *_blocks(self._leaf.postings(field, btext), values=True)]
-            ids = np.concatenate([block_ids for block_ids, _, _ in blocks])
-            weights = np.concatenate([block_weights for _, block_weights, _ in blocks])
+            values: list[bytes] = []
+            ids, weights = _block_postings(self._leaf.postings(field, btext), values)
             # a phrase scores its words next: their postings come from the same blocks
             self._postings.get((self.id, field, btext), lambda: (ids, weights))
-            values = [value for _, _, block_values in blocks for value in block_values]
             format = self._schema[field].format
             if isinstance(format, VarintPositions):
                 owner, positions = decode_position_runs(values)
@@ -278,12 +274,16 @@ def _unfiltered(matcher: Any) -> Any:
     return matcher.child if isinstance(matcher, FilterMatcher) else matcher
 
 
-def _block_postings(matcher: Any) -> Postings:
-    """A posting list's documents and weights, read a block at a time."""
+def _block_postings(matcher: Any, values: list[bytes] | None = None) -> Postings:
+    """A posting list's documents and weights, read a block at a time; its values (encoded
+    positions) added to `values` when given. (None at all when Whoosh's deletion filter has passed
+    every posting: all deleted.)"""
     ids, weights = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=np.float32)]
-    for block_ids, block_weights, _ in _blocks(matcher):
+    for block_ids, block_weights, block_values in _blocks(matcher, values is not None):
         ids.append(block_ids)
         weights.append(block_weights)
+        if values is not None:
+            values.extend(block_values)
     return np.concatenate(ids), np.concatenate(weights)
 
 
