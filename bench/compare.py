@@ -85,7 +85,7 @@ def indexed(tree: Path, corpus: Path, index: Path) -> str:
     result = subprocess.run([sys.executable, "-c", INDEXER, str(tree), str(corpus), str(index)],
                             capture_output=True, text=True, check=True, env={"PATH": "/usr/bin:/bin"})
     size = sum(f.stat().st_size for f in index.iterdir() if not f.name.startswith("cache-"))
-    return f"indexed in {result.stdout.strip()} s, {size / 1e6:.1f} MB"
+    return f"indexed in {result.stdout.strip()} s, {size / 2**20:.1f} MB"  # MB as bench/run.py counts them
 
 
 def timed(tree: Path, index: Path, runs: int) -> list[str]:
