@@ -341,14 +341,12 @@ class Evaluation:
         mask[ids] = True
         if not scored:
             return mask, score
-        weights = weights.astype(np.float64)  # Whoosh scores in double precision
         if self.stats.scorable(node.field):
-            frequency = self._normalised(weights, seg.lengths(node.field)[ids],
-                                         self.stats.average_length(node.field))
-            score[ids] = self._saturated(self._idf(node), frequency)
+            frequency = self._normalised(node, seg, ids, weights)
+            score[ids] = self._saturated(self._idf(node) * node.boost, frequency)
         else:
-            score[ids] = weights
-        return mask, score * node.boost
+            score[ids] = weights * node.boost
+        return mask, score
 
     def _fields(self, node: Fields, seg: SegmentData, scored: bool) -> Answer:
         mask, postings = np.zeros(seg.size, dtype=bool), []
@@ -361,22 +359,27 @@ class Evaluation:
             return mask, np.zeros(seg.size)
         frequency = np.zeros(seg.size)  # each field's, normalised by its own length, weighted, added
         for term, ids, weights in postings:
-            frequency[ids] += term.boost * self._normalised(weights, seg.lengths(term.field)[ids],
-                                                            self.stats.average_length(term.field))
+            frequency[ids] += term.boost * self._normalised(term, seg, ids, weights)
         found = max(self.stats.doc_frequency(term.field, term.text) for term in node.children)
         # saturated over every document: a frequency of 0 (no match) saturates to 0
-        score = self._saturated(idf(found, self.stats.doc_count_all()), frequency)
-        return mask, score * node.boost
+        return mask, self._saturated(idf(found, self.stats.doc_count_all()) * node.boost, frequency)
 
-    def _normalised(self, frequency: np.ndarray, length: np.ndarray, average: float) -> np.ndarray:
-        """BM25's length normalisation of each document's frequency in one field."""
-        b = self.ranking.b
-        return frequency / ((1 - b) + b * length / (average or 1))
+    def _normalised(self, term: Term, seg: SegmentData, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """BM25's length normalisation of a term's frequency in each of its documents: the frequency
+        divided by (1 - b) + b * length / average length (the average over the whole view)."""
+        b, average = self.ranking.b, self.stats.average_length(term.field) or 1
+        lengths = seg.lengths(term.field)[ids]
+        lengths *= b / average
+        lengths += 1 - b
+        return np.divide(weights, lengths, out=lengths)  # Whoosh scores in double precision
 
     def _saturated(self, weight: float, frequency: np.ndarray) -> np.ndarray:
-        """BM25's saturation of a normalised frequency, times the word's weight (its idf)."""
+        """BM25's saturation of normalised frequencies, times the word's weight (its idf): reuses
+        `frequency`'s memory (a query's arrays are as long as a segment)."""
         k1 = self.ranking.k1
-        return weight * (frequency * (k1 + 1)) / (frequency + k1)
+        score = frequency * (weight * (k1 + 1))
+        frequency += k1
+        return np.divide(score, frequency, out=score)
 
     def _idf(self, node: Term) -> float:
         """idf() over every document, deleted ones included, as Whoosh counts them."""
