@@ -226,6 +226,8 @@ class Archive:
     def _ordered(self, docs: np.ndarray, keys: np.ndarray, top: int | None) -> np.ndarray:
         """Documents by key, then by document number (Whoosh's tie order); only the first `top` sorted."""
         if top is not None and len(docs) > top:
+            bound = _bound_of_smallest(keys, top)
+            docs, keys = docs[keys <= bound], keys[keys <= bound]
             kth = np.partition(keys, top - 1)[top - 1]
             docs, keys = docs[keys <= kth], keys[keys <= kth]
         return docs[np.lexsort((docs, keys))][:top]
@@ -659,6 +661,17 @@ class Archive:
             first=oldest[0].article.published if oldest else None,
             last=results.hits[0].article.published if results.hits else None,
         )
+
+
+def _bound_of_smallest(keys: np.ndarray, top: int, run: int = 256) -> float:
+    """A key at least as large as the `top`-th smallest: the `top`-th smallest of the minima of runs
+    of `run` keys (each run holds a key no larger than its minimum). One pass over the keys, where
+    partitioning a million of them took 7 ms of a 40 ms query."""
+    whole = len(keys) // run
+    if whole <= top:
+        return np.inf
+    minima = keys[:whole * run].reshape(whole, run).min(axis=1)
+    return np.partition(minima, top - 1)[top - 1]
 
 
 def _within(mask: np.ndarray, masks: Iterable[np.ndarray]) -> np.ndarray:

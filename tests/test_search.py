@@ -9,6 +9,7 @@ import json
 import re
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from dateline.errors import QueryError
@@ -323,3 +324,33 @@ def test_a_walk_over_every_article_keeps_the_index_pages_it_read_within_a_budget
     (kept, ids_kept), (bounded, ids_bounded) = walks[2**40], walks[4 * 2**20]
     assert ids_kept == ids_bounded and len(ids_kept) > 19_000
     assert kept > 10 and bounded < kept / 2, (kept, bounded)
+
+
+def test_the_first_hits_are_those_of_a_whole_sort(archive):
+    """The best `top` documents, found by narrowing to a bound from runs' minima before sorting, are
+    the first `top` of a sort of every match by key then document number, ties and all."""
+    rng = np.random.default_rng(7)
+    for size, distinct, dtype in [(100_000, 50, np.int64), (100_000, 100_000, np.float64), (3_000, 5, np.float64),
+                                  (50, 3, np.int64)]:
+        docs = np.sort(rng.choice(size * 2, size, replace=False))
+        keys = rng.integers(0, distinct, size).astype(dtype)
+        whole = docs[np.lexsort((docs, keys))]
+        for top in (1, 10, 100, 1000):
+            assert archive._ordered(docs, keys, top).tolist() == whole[:top].tolist(), (size, distinct, top)
+
+
+def test_facet_counts_a_value_at_a_time_are_bincounts(monkeypatch):
+    from dateline.search import facets
+    from dateline.search.facets import FieldMap
+
+    rng = np.random.default_rng(3)
+    docs = rng.integers(0, 20_000, 50_000).astype(np.int32)
+    for values in (1, 7, 300):
+        ordinals = (rng.integers(0, values, 50_000) // 2 * 2).astype(np.int32)  # odd values have no document
+        fieldmap = FieldMap([f"v{n}" for n in range(values)], docs, ordinals, 20_000)
+        mask = rng.random(20_000) < 0.3
+        expected = np.bincount(fieldmap.ordinals[mask[fieldmap.docs]], minlength=values)
+        assert fieldmap.counts(mask).tolist() == expected.tolist()
+        monkeypatch.setattr(facets, "FEW_VALUES", 0)
+        assert fieldmap.counts(mask).tolist() == expected.tolist()
+        monkeypatch.undo()
