@@ -16,6 +16,7 @@ import shutil
 import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 from whoosh import index as whoosh_index
 from whoosh import query as wq
@@ -129,6 +130,38 @@ def test_posting_blocks_are_whooshs_postings_with_and_without_deletions(updated_
                     matcher.next()
                 live = {int(i): float(w) for i, w in zip(ids, weights, strict=True) if segment.live[i]}
                 assert live == expected
+
+
+def test_common_words_postings_are_kept_on_disk_and_read_back_alike(updated_index, tmp_path, monkeypatch):
+    """Posting lists of common words are written decoded beside the index; a new process reads them
+    from there (nothing decoded again) as the blocks give them, and a damaged file is decoded anew."""
+    monkeypatch.setattr(segments, "KEPT_POSTINGS", 16)
+    index = tmp_path / "index"
+    shutil.copytree(updated_index, index)
+    words = [b"oil", b"said", b"cocoa", b"the", b"nowhere"]
+
+    def postings() -> list[tuple[np.ndarray, np.ndarray]]:
+        with Archive(index) as archive:
+            return [segment.postings("body", word) for segment in archive.view.segments for word in words]
+
+    with Archive(index) as archive:
+        blocks = [segments._block_postings(segment._leaf.postings("body", word)) if segment.has("body", word)
+                  else (np.zeros(0), np.zeros(0)) for segment in archive.view.segments for word in words]
+    first = postings()
+    kept = sorted(index.glob("cache-*-postings-body-*"))
+    assert kept, "the common words' postings were written"
+    for (ids, weights), (block_ids, block_weights) in zip(first, blocks, strict=True):
+        assert ids.dtype == np.intp and weights.dtype == np.float32
+        assert ids.tolist() == block_ids.tolist() and weights.tolist() == block_weights.tolist()
+    before = segments.seconds_building()
+    again = postings()
+    assert segments.seconds_building() == before, "read from their files"
+    kept[0].write_bytes(kept[0].read_bytes()[:-3])
+    for (ids, weights), (expected_ids, expected_weights) in zip(postings(), again, strict=True):
+        assert ids.tolist() == expected_ids.tolist() and weights.tolist() == expected_weights.tolist()
+    assert segments.seconds_building() > before, "the damaged file was decoded again"
+    compact = segments._compact(np.array([3, 70_000]), np.array([0.5, 2.0], dtype=np.float32), 80_000)
+    assert compact["ids"].dtype == np.uint32 and compact["weights"].dtype == np.float32
 
 
 def test_phrase_positions_are_whooshs_with_and_without_deletions(updated_index):

@@ -5,7 +5,8 @@ array Dateline derives from one (field lengths, dates, days, facet maps, decoded
 by the segment's id: a commit computes arrays only for the segments it added. Derived arrays are
 also kept beside the index in files named after the segment, labelled and checksummed, so a new
 process reads them instead of recomputing them; a damaged or foreign file costs a rebuild, never a
-wrong answer.
+wrong answer. So are the decoded posting lists of common words (KEPT_POSTINGS), whose compressed
+blocks are most of a new process's query: few words are that common, which bounds the files.
 
 Posting lists are read a block at a time straight from Whoosh's W3 codec (ids, weights and
 positions of a block are stored together), bypassing the one-posting-at-a-time matcher API; that
@@ -38,6 +39,7 @@ Arrays = dict[str, np.ndarray]
 Postings = tuple[np.ndarray, np.ndarray]  # documents, and weights or positions
 CACHE_VERSION = 3  # bump when what a cache file holds changes
 CACHE_SUFFIX = ".arrays"  # a header line (JSON: label, digest, each array's dtype and shape), then bytes
+KEPT_POSTINGS = 2048  # a term in this many of a segment's documents, and an eighth, is kept decoded on disk
 POSTINGS_CACHE = 8_000_000  # decoded postings (or positions) kept between queries: 12 bytes each, 96 MB
 LENGTH_OF_BYTE = np.array([0] + [byte_to_length(b) for b in range(1, 256)], dtype=np.float64)  # of a byte
 
@@ -75,16 +77,20 @@ class ArrayCache:
     def get(self, segment_id: str, size: int, name: str, build: Callable[[], Arrays]) -> Arrays:
         key = (segment_id, name)
         if key not in self._arrays:
-            label = {"version": CACHE_VERSION, "segment": segment_id, "size": size, "name": name}
-            file = self.path / f"cache-{segment_id}-{name}{CACHE_SUFFIX}"
-            arrays = _load(file, label)
-            if arrays is None:
-                started = time.monotonic()
-                arrays = build()
-                _BUILDING[0] += time.monotonic() - started
-                _store(file, arrays, label)
-            self._arrays[key] = arrays
+            self._arrays[key] = self.on_disk(segment_id, size, name, build)
         return self._arrays[key]
+
+    def on_disk(self, segment_id: str, size: int, name: str, build: Callable[[], Arrays]) -> Arrays:
+        """Arrays from their file, else built and written there; not kept in memory by this cache."""
+        label = {"version": CACHE_VERSION, "segment": segment_id, "size": size, "name": name}
+        file = self.path / f"cache-{segment_id}-{name}{CACHE_SUFFIX}"
+        arrays = _load(file, label)
+        if arrays is None:
+            started = time.monotonic()
+            arrays = build()
+            _BUILDING[0] += time.monotonic() - started
+            _store(file, arrays, label)
+        return arrays
 
     def keep_only(self, segment_ids: set[str]) -> None:
         """Forget, and delete the files of, segments merged away by a commit (and files of an
@@ -157,7 +163,12 @@ class Segment:
         def decode() -> tuple[np.ndarray, np.ndarray]:
             if not self.has(field, btext):
                 return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float32)
-            return _indexable(*_block_postings(self._leaf.postings(field, btext)))
+            if self._leaf.doc_frequency(field, btext) < max(KEPT_POSTINGS, self.size // 8):
+                return _indexable(*_block_postings(self._leaf.postings(field, btext)))
+            name = f"postings-{field}-{hashlib.blake2b(btext, digest_size=16).hexdigest()}"
+            kept = self._arrays.on_disk(self.id, self.size, name, lambda: _compact(
+                *_block_postings(self._leaf.postings(field, btext)), self.size))
+            return _indexable(kept["ids"], kept["weights"].astype(np.float32))
         return self._postings.get((self.id, field, btext), decode)
 
     def positions(self, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -290,6 +301,15 @@ def _block_postings(matcher: Any, values: list[bytes] | None = None) -> Postings
 
 def _indexable(ids: np.ndarray, weights: np.ndarray) -> Postings:
     return ids.astype(np.intp), weights
+
+
+def _compact(ids: np.ndarray, weights: np.ndarray, size: int) -> Arrays:
+    """A posting list as kept on disk: documents in 16 bits where the segment allows, frequencies
+    in 16 bits where they are whole numbers that fit (exactly as decoded, else 32-bit floats)."""
+    whole = len(weights) == 0 or (np.array_equal(weights, np.floor(weights)) and 0 <= weights.min()
+                                  and weights.max() <= np.iinfo(np.uint16).max)
+    return {"ids": ids.astype(np.uint16 if size <= 1 << 16 else np.uint32),
+            "weights": weights.astype(np.uint16) if whole else weights}
 
 
 def _blocks(matcher: Any, values: bool = False) -> Iterator[tuple[np.ndarray, np.ndarray, Any]]:
