@@ -20,7 +20,7 @@ from dateline.indexer.fields import FACET_FIELDS, UNKNOWN
 if TYPE_CHECKING:
     from dateline.indexer.engine.segments import FacetPart
 
-FEW_VALUES = 1024  # a field with up to this many values is counted a value at a time
+FEW_VALUES = 1024  # a field with up to this many values is counted a value at a time (at most 2^16)
 
 
 @dataclass(frozen=True)
@@ -96,8 +96,9 @@ class FieldMap:
 
     @functools.cached_property
     def _by_value(self) -> tuple[np.ndarray, np.ndarray]:
-        """The documents grouped by value (as numpy's index type), and where each value's run starts."""
-        order = np.argsort(self.ordinals, kind="stable")
+        """The documents grouped by value (as numpy's index type), and where each value's run starts.
+        For few values (16-bit ordinals) numpy's stable sort is a radix sort."""
+        order = np.argsort(self.ordinals.astype(np.uint16), kind="stable")
         starts = np.searchsorted(self.ordinals[order], np.arange(len(self.values) + 1))
         return self.docs[order].astype(np.intp), starts
 

@@ -281,7 +281,7 @@ class SegmentData(Protocol):
 
     def positions(self, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]: ...
 
-    def lengths(self, field: str) -> np.ndarray: ...
+    def lengths(self, field: str) -> tuple[np.ndarray, np.ndarray]: ...  # a code a document, code lengths
 
     def days(self) -> np.ndarray: ...
 
@@ -368,10 +368,9 @@ class Evaluation:
         """BM25's length normalisation of a term's frequency in each of its documents: the frequency
         divided by (1 - b) + b * length / average length (the average over the whole view)."""
         b, average = self.ranking.b, self.stats.average_length(term.field) or 1
-        lengths = seg.lengths(term.field)[ids]
-        lengths *= b / average
-        lengths += 1 - b
-        return np.divide(weights, lengths, out=lengths)  # Whoosh scores in double precision
+        codes, length_of_code = seg.lengths(term.field)
+        divisor_of_code = (1 - b) + b * length_of_code / average
+        return weights / divisor_of_code.take(codes.take(ids))  # float64, as Whoosh scores
 
     def _saturated(self, weight: float, frequency: np.ndarray) -> np.ndarray:
         """BM25's saturation of normalised frequencies, times the word's weight (its idf): reuses

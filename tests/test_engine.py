@@ -260,7 +260,8 @@ def test_segment_arrays_read_whole_are_whooshs_one_by_one(updated_index):
             documents = range(segment.size)
             for field in ("title", "body", "dateline"):
                 expected = [leaf.doc_field_length(d, field, 0) or 0 for d in documents]
-                assert segment.lengths(field).tolist() == expected
+                codes, length_of_code = segment.lengths(field)
+                assert length_of_code[codes].tolist() == expected
                 assert field == "dateline" or max(expected) > 0
             dates, days = leaf.column_reader("date", translate=False), leaf.column_reader("day")
             assert (segment.instants().view("uint64") ^ (1 << 63)).tolist() == [dates[d] for d in documents]
@@ -496,6 +497,44 @@ def test_buffer_reads_are_whooshs_bytes(reuters_index):
     stream = BufferFile(memoryview(b"".join(pickles))).file
     assert [pickle.load(stream) for _ in pickles] == [pickle.loads(p) for p in pickles]
     assert stream.tell() == sum(map(len, pickles)) and stream.peek(10) == b""
+
+
+def test_stored_column_offsets_summed_by_numpy_are_whooshs(updated_index):
+    """The stored-article column's offsets and lengths (read with its offsets summed by numpy) are
+    those Whoosh's own loop derives, and give the same stored articles."""
+    from whoosh.codec.whoosh3 import STORED_COLUMN
+
+    from dateline.indexer.engine import patches
+
+    ix = whoosh_index.open_dir(str(updated_index), indexname="dateline")
+    with ix.reader() as reader:
+        for leaf, _ in reader.leaf_readers():
+            column = leaf._perdoc._cached_reader("_stored", STORED_COLUMN)._child  # bytes under the pickles
+            offsets, lengths = column._offsets, column._lengths
+            assert not column.had_stored_offsets and len(offsets) == leaf.doc_count_all() > 0
+            patches.whoosh_read_offsets_and_lengths(column)
+            assert column._offsets == offsets and column._lengths == lengths
+            assert column._offsets.typecode == offsets.typecode
+            stored = [leaf.stored_fields(d) for d in range(0, leaf.doc_count_all(), 97)]
+            assert [pickle.loads(column[d]) for d in range(0, leaf.doc_count_all(), 97)] == stored
+
+
+def test_hash_readers_opened_with_one_directory_read_are_whooshs(updated_index):
+    """A terms file's reader, its directory of hash tables read in one call, holds what Whoosh's
+    own opening (an entry at a time) gives it, and leaves the file where Whoosh leaves it."""
+    from dateline.indexer.engine import patches
+
+    ix = whoosh_index.open_dir(str(updated_index), indexname="dateline")
+    with ix.reader() as reader:
+        for leaf, _ in reader.leaf_readers():
+            terms = leaf._terms._tindex  # opened by the patched reader
+            opened = []
+            for init in (patches._hash_reader_init, patches.whoosh_hash_reader_init):
+                again = object.__new__(type(terms))
+                init(again, terms.dbfile)
+                opened.append((vars(again), terms.dbfile.tell()))
+            assert opened[0] == opened[1]
+            assert opened[0][0] == vars(terms) and len(terms.tables) == 256 and terms.extras["fieldmap"]
 
 
 def test_a_search_process_loads_no_reader_and_no_indexer(reuters_index):
