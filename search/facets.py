@@ -77,7 +77,9 @@ class FieldMap:
             renumber = renumbered[start:start + len(part.values)].astype(np.int32)
             start += len(part.values)
             docs.append(part.docs + np.int32(offset))
-            ordinals.append(renumber[part.ordinals])
+            # most segments of a few-valued field have every value: their ordinals stay as they are
+            same = len(renumber) == len(values) and bool((renumber == np.arange(len(values))).all())
+            ordinals.append(part.ordinals if same else renumber[part.ordinals])
         return cls(values.tolist(), np.concatenate(docs), np.concatenate(ordinals), doc_count)
 
     def resolve(self, value: str) -> list[str]:

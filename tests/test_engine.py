@@ -572,6 +572,11 @@ def test_whoosh_is_imported_without_what_it_does_not_use():
             "import urllib.request, cached_property\n"
             "assert urllib.request.urlretrieve.__module__ == 'urllib.request'\n"
             "assert cached_property.cached_property is not functools.cached_property\n"
+            "import whoosh.query.terms\n"
+            "assert 'whoosh.lang.morph_en' not in sys.modules\n"
+            "assert 'rendered' in whoosh.query.terms.variations('render')\n"
+            "import whoosh.lang.morph_en\n"
+            "assert whoosh.lang.morph_en.variations.__module__ == 'whoosh.lang.morph_en'\n"
             "print(whoosh.compat.urlretrieve.__name__)")
     assert python_output(code).strip() == "_urlretrieve"
 
