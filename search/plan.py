@@ -345,7 +345,7 @@ class Evaluation:
             frequency = self._normalised(node, seg, ids, weights)
             score[ids] = self._saturated(self._idf(node) * node.boost, frequency)
         else:
-            score[ids] = weights * node.boost
+            score[ids] = weights.astype(np.float64) * node.boost  # as Whoosh scores, in double precision
         return mask, score
 
     def _fields(self, node: Fields, seg: SegmentData, scored: bool) -> Answer:
