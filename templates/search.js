@@ -2,7 +2,9 @@
 // a date range and date order, all of it kept in the address so a search can be shared and the
 // back button undoes a step. Written for Dateline's article pages (data-pagefind-* attributes).
 // A large archive's index comes in parts (shards of articles spread by id): a search loads parts
-// only until it has a page of results, so a word in every article costs one part, not all of them.
+// only until it has a page of results, so a word in every article costs one part, not all of them;
+// and only parts that hold every word of the query, as a small index of the parts' words tells
+// (pagefind-words/), so a word in a few articles, or in none, does not read every part.
 // Each language's index is searched by a Pagefind instance with that language's stemmer: one
 // instance would stem every query as its first language does, and miss Arabic words in an
 // English-first archive (النفط stemmed as English is not the Arabic index's stem).
@@ -22,9 +24,11 @@ const { folds, marks } = JSON.parse(form.dataset.folding);
 const MARKS = new RegExp(`[${marks}]`, "g"), FOLDED = new RegExp(`[${Object.keys(folds).join("")}]`, "g");
 const fold = (text) => text.normalize("NFKC").replace(MARKS, "").replace(FOLDED, (c) => folds[c]);
 
-let selected = {}, shown = null, searchNumber = 0;
-let bundles = [], merged = 0;  // the parts of the index, and how many are merged
+let selected = {}, shown = null, searchNumber = 0, wholly = false;  // wholly: every part that holds the words
+let bundles = [];  // the parts of the index
+const merged = new Set();  // the parts merged into the engines so far
 const engines = new Map();  // a Pagefind instance per stemmer (the wasm a language index names)
+const wordEngines = new Map();  // the same over the index of the parts' words, when the site has one
 let merging = Promise.resolve();  // merges run one after another, so a search never sees a part half merged
 
 function state() {
@@ -178,6 +182,21 @@ async function exactly(instance, term, options) {
   return { ...all, results: all.results.filter((result) => found.every((ids) => ids.has(result.id))) };
 }
 
+async function partsWith(term) {
+  // The parts whose pages hold every word of the term (a part holds all of them in one language),
+  // from the index of the parts' words; every part when the site has no such index.
+  const words = term ? term.replace(/"/g, " ").split(/\s+/).filter(Boolean) : [];
+  if (!words.length || !wordEngines.size) return bundles;
+  const found = new Set();
+  for (const instance of wordEngines.values()) {
+    const searches = await Promise.all(words.map((word) => instance.search(`"${word}"`)));
+    const holding = searches.map((search) => Object.entries((search.filters || {}).part || {})
+      .filter(([, n]) => n > 0).map(([part]) => part));
+    for (const part of holding[0]) if (holding.every((parts) => parts.includes(part))) found.add(part);
+  }
+  return bundles.filter((bundle) => found.has(new URL(bundle).pathname.split("/").slice(-2).join("/")));
+}
+
 async function searchAll(term, options) {
   // every instance's search: the results of each, and the filter counts added up
   const searches = await Promise.all([...engines.values()].map((engine) => exactly(engine, term, options)));
@@ -207,26 +226,38 @@ async function run(push) {
   }
   status.textContent = "Searching…";
   const sort = order.value ? { date: order.value === "newest" ? "desc" : "asc" } : undefined;
-  // parts are not by date: date order and a date range need every part to be right
-  if (sort || range) await reach(bundles.length);
-  let search = await searchAll(term ? fold(term) : null, { filters, sort });
-  while (search.count < PAGE && merged < bundles.length) {
-    await reach(merged * 2);
+  const parts = await partsWith(term ? fold(term) : null);
+  if (number !== searchNumber) return;
+  // parts are not by date: date order and a date range need every part that holds the words
+  let wanted = sort || range || wholly ? parts.length : 1;
+  const searched = () => parts.filter((part) => merged.has(part)).length;
+  await reach(parts.slice(0, wanted));
+  let search = parts.length ? await searchAll(term ? fold(term) : null, { filters, sort }) : nothing();
+  while (search.count < PAGE && searched() < parts.length) {
+    wanted = Math.min(parts.length, Math.max(wanted, searched()) * 2);
+    await reach(parts.slice(0, wanted));
     if (number !== searchNumber) return;
     search = await searchAll(term ? fold(term) : null, { filters, sort });
   }
   if (number !== searchNumber) return;
-  const count = search.count;
+  const count = search.count, done = searched(), of = parts.length;
   const what = term ? ` for “${term}”` : "";
-  const part = merged < bundles.length ? ` in the ${merged} of ${bundles.length} parts of the archive searched so far` : "";
+  const part = done >= of ? "" : of < bundles.length
+    ? ` in ${done} of the ${of} parts (of ${bundles.length}) that hold these words, searched so far`
+    : ` in the ${done} of ${of} parts of the archive searched so far`;
   status.textContent = `${count} ${count === 1 ? "article" : "articles"}${what}${part}` +
     (sort ? " (date order: articles without a date are not listed)" : "") + ".";
   whole.hidden = !part;
-  whole.textContent = `Search all ${bundles.length} parts`;
+  whole.textContent = `Search all ${parts.length} parts`;
   results.replaceChildren();
   shown = sort ? byDate(search.lists, sort.date === "desc") : byScore(search.lists);
   filterPane(search.filters);
   await showMore();
+}
+
+function nothing() {
+  // the answer when no part holds every word: no part is read
+  return { lists: [], count: 0, filters: {} };
 }
 
 let pagefindCode = null;  // pagefind.js, fetched once
@@ -247,34 +278,42 @@ async function engine(bundle, language) {
   return instance;
 }
 
-function reach(count) {
-  merging = merging.then(() => mergeParts(count));
+function reach(parts) {
+  merging = merging.then(() => {
+    const adding = parts.filter((part) => !merged.has(part));
+    adding.forEach((part) => merged.add(part));
+    return mergeParts(adding, engines);
+  });
   return merging;
 }
 
-async function mergeParts(count) {
-  // Merge the parts up to `count`, each a Pagefind bundle with an index per language: each index
-  // into the instance of its stemmer, made by the first index that names it.
-  const adding = bundles.slice(merged, Math.min(count, bundles.length));
+async function mergeParts(adding, into) {
+  // Merge parts into a map of engines, each part a Pagefind bundle with an index per language: each
+  // index into the instance of its stemmer, made by the first index that names it.
   if (!adding.length) return;
-  merged += adding.length;
   const entries = await Promise.all(adding.map(async (b) => (await fetch(`${b}pagefind-entry.json`)).json()));
   for (const [number, bundle] of adding.entries()) {
     for (const [language, index] of Object.entries(entries[number].languages)) {
       const stemmer = index.wasm || "unknown";
-      if (engines.has(stemmer)) await engines.get(stemmer).mergeIndex(bundle, { language });
-      else engines.set(stemmer, await engine(bundle, language));
+      if (into.has(stemmer)) await into.get(stemmer).mergeIndex(bundle, { language });
+      else into.set(stemmer, await engine(bundle, language));
     }
   }
   // loads the filter indexes, without which results carry no filter counts
-  await Promise.all([...engines.values()].map((instance) => instance.filters()));
+  await Promise.all([...into.values()].map((instance) => instance.filters()));
 }
 
 async function load() {
-  // The parts are listed in search-bundles.json; the first is loaded now, the others as searches need them.
+  // The parts are listed in search-bundles.json and loaded as searches need them; the index of the
+  // parts' words (a site of more than one part has one) is loaded now, else the first part is.
   bundles = (await (await fetch(new URL("search-bundles.json", root))).json()).map((b) => new URL(b, root).href);
   if (!bundles.length) throw new Error("search-bundles.json lists no bundle");
-  await reach(1);
+  const words = new URL("pagefind-words/", root).href;
+  if (bundles.length > 1 && (await fetch(`${words}pagefind-entry.json`)).ok) {
+    await mergeParts([words], wordEngines);
+  } else {
+    await reach(bundles.slice(0, 1));
+  }
 }
 
 function start() {
@@ -303,7 +342,7 @@ function start() {
     search(true);
   });
   more.addEventListener("click", showMore);
-  whole.addEventListener("click", async () => { whole.disabled = true; await reach(bundles.length); whole.disabled = false; search(false); });
+  whole.addEventListener("click", async () => { whole.disabled = true; wholly = true; await search(false); wholly = false; whole.disabled = false; });
   window.addEventListener("popstate", () => { restore(); search(false); });
   search(false);
 }

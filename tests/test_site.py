@@ -54,7 +54,7 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
 
 
-PARTIAL = "parts of the archive searched so far"
+PARTIAL = "searched so far"  # the status of a search that has read some of the parts only
 
 
 def searched(page, pattern: str = r"\d+ articles?", whole: bool = True) -> int:
@@ -344,6 +344,23 @@ PERSIAN = {"id": "fa1", "title": "تصویب بودجه در مجلس",
            "agency": "IRNA", "published": "2021-05-12", "language": "fa"}
 
 
+def test_a_pages_words_are_what_pagefind_indexes_of_it(tmp_path):
+    """The words of an article page given to the index of parts' words: its headline, text and
+    the folded spellings (what data-pagefind-body holds), not the metadata Pagefind is told to
+    ignore; its language is the page's html lang. Markup in the text stays words, as written."""
+    from dateline.search.site.words import page_words
+
+    index, out = _small_site(tmp_path, [HOSTILE, PERSIAN])
+    run_cli("site", str(out), "--index", str(index), "--no-search", check=True)
+    pages = {p.read_text().split("<h1", 1)[1][:120]: p.read_text() for p in (out / "articles").iterdir()}
+    language, words = page_words(next(text for head, text in pages.items() if "Budget" in head))
+    assert language == "en"
+    assert {"Budget", "<script>window.pwned", "Parliament", "Officials", "onerror=\"window.pwned"} <= words
+    assert not {"Published", "IRNA", "Agency", "Attribution", "Provenance"} & words
+    language, words = page_words(next(text for head, text in pages.items() if "بودجه" in head))
+    assert language == "fa" and {"تصویب", "بودجه", "نمایندگان"} <= words
+
+
 @pytest.mark.browser
 def test_article_text_is_escaped_and_never_runs(tmp_path, page):
     index, out = _small_site(tmp_path, [HOSTILE])
@@ -533,12 +550,30 @@ def test_a_sharded_search_index_finds_what_one_index_finds_in_every_language(tmp
         fetched: list[str] = []
         page.on("request", lambda request: fetched.append(request.url))
         page.goto(url + "search.html?q=said")
-        partial = searched(page, f"in the 1 of 5 {PARTIAL}", whole=False)
+        partial = searched(page, f"in the 1 of 5 parts of the archive {PARTIAL}", whole=False)
         assert 20 <= partial < found(whole, "said")[0]
         assert [u for u in fetched if "/pagefind/" in u], "the first part is loaded"
         assert not [u for u in fetched if re.search(r"/pagefind-\d+/", u)], "the other parts are not"
         shot(page, "search-in-parts")
         page.close()
+
+    # A word in a few articles reads only the parts that hold it, and a word in none reads no part:
+    # the index of the parts' words says which (its pages are each part's words, by language).
+    words = {b: json.loads((sharded / b / "dateline-words.json").read_text()) for b in bundles}
+    holding = {b for b in bundles if any(re.fullmatch(r"\W*cocoas?\W*", w, re.I) for w in words[b].get("en", []))}
+    assert 0 < len(holding) < len(bundles)
+    for query, parts in (("cocoa", holding), ("zzyzxq", set())):
+        with serving(sharded) as url:
+            page = browser.new_page()
+            requested: list[str] = []
+            page.on("request", lambda request, requested=requested: requested.append(request.url))
+            page.goto(url + "search.html?" + urlencode({"q": query}))
+            count = searched(page, f"for “{query}”\\.$", whole=False)
+            assert count == found(whole, query)[0], query
+            read = {m.group(1) + "/" for u in requested if (m := re.search(r"/(pagefind(?:-\d+)?)/", u))}
+            assert read == parts, query
+            assert [u for u in requested if "/pagefind-words/" in u]
+            page.close()
 
     kept = {b: (sharded / b / "pagefind-entry.json").stat().st_mtime_ns for b in bundles}
     page_file = next((sharded / "articles").glob("0*.html"))

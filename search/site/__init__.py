@@ -4,7 +4,8 @@ Pagefind holds a site's whole index in memory while it builds (about 100 KB a pa
 pages are indexed in shards of at most SHARD_PAGES, each its own bundle (`pagefind/`, `pagefind-1/`,
 ...) built by its own Pagefind run and rebuilt only when one of its pages changed; the search page
 (search-bundles.json lists them) merges them in the browser as a search needs them, so the first
-page of results for a common word reads one shard, not the archive.
+page of results for a common word reads one shard, not the archive. A site of several shards also
+gets an index of which shards hold which words (words.py), so a rare word reads only its shards.
 
     from dateline.search import Archive
     from dateline.search.site import build_site
@@ -18,19 +19,18 @@ import json
 import math
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-from dateline.children import preexec_die_with_parent
 from dateline.errors import DatelineError
 from dateline.indexer.fields import FACET_FIELDS
 from dateline.search.archive import Archive
+from dateline.search.site.bundles import build_bundle
 from dateline.search.site.pages import PAGE_KINDS, SiteContext
 from dateline.search.site.render import Renderer, facet_index_path
+from dateline.search.site.words import PART_WORDS, build_words_index, write_part_words
 
 __all__ = ["SiteReport", "build_search", "build_site", "parse_queries"]
 
@@ -142,6 +142,11 @@ class SearchShard:
     def glob(self) -> str:
         return f"articles/{{{','.join(self.prefixes)}}}*.html" if self.prefixes else "articles/*.html"
 
+    def holds(self, path: str) -> bool:
+        """Whether the shard indexes a page (a path relative to the site)."""
+        name = path.removeprefix("articles/")
+        return name != path and name.endswith(".html") and (not self.prefixes or name[:2] in self.prefixes)
+
 
 def search_shards(pages: Mapping[str, str], shard_pages: int = SHARD_PAGES) -> list[SearchShard]:
     """Split the article pages (path -> digest of its bytes) into shards of about equal size, about
@@ -185,6 +190,12 @@ def build_search(out: Path, pages: Mapping[str, str] | None = None, on_progress:
         error = run_pagefind(out, shard)
         if error:
             return error, False
+    for shard in shards:  # each part's words, for the index of which parts hold a word
+        if len(shards) > 1 and (shard in stale or not (out / shard.bundle / PART_WORDS).exists()):
+            write_part_words(out / shard.bundle, (out / path for path in pages if shard.holds(path)))
+    error = build_words_index(out, {shard.bundle: shard.digest for shard in shards})
+    if error:
+        return error, False
     bundles = {shard.bundle for shard in shards}
     for folder in out.glob(f"{SEARCH_BUNDLE}-*"):
         if folder.is_dir() and folder.name not in bundles and folder.name.removeprefix(f"{SEARCH_BUNDLE}-").isdigit():
@@ -209,25 +220,5 @@ def _last_build(build: Path) -> dict | None:
 
 
 def run_pagefind(out: Path, shard: SearchShard) -> str | None:
-    """Pagefind (from the pagefind[bin] package) indexes the shard's pages into a new bundle, which
-    then replaces the shard's old one whole (so no file of an old index is left behind); returns None,
-    or the line of its output that says why it failed."""
-    bundle, fresh = out / shard.bundle, out / f"{shard.bundle}.new"
-    shutil.rmtree(fresh, ignore_errors=True)
-    result = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(out), "--glob", shard.glob,
-                             "--output-path", str(fresh), "--silent"],
-                            capture_output=True, text=True, preexec_fn=preexec_die_with_parent())
-    if result.returncode == 0:
-        (fresh / BUILT_FROM).write_text(shard.digest)
-        old = out / f"{shard.bundle}.old"
-        shutil.rmtree(old, ignore_errors=True)
-        if bundle.exists():
-            bundle.rename(old)
-        fresh.rename(bundle)
-        shutil.rmtree(old, ignore_errors=True)
-        return None
-    shutil.rmtree(fresh, ignore_errors=True)
-    lines = [line.strip() for line in (result.stderr + result.stdout).splitlines() if line.strip()]
-    reason = next((line for line in lines if "panicked" not in line and not line.startswith(("note:", "stack"))),
-                  f"exit status {result.returncode}")
-    return f"pagefind failed: {reason}"
+    """Pagefind indexes the shard's pages into its bundle; None, or why it failed."""
+    return build_bundle(out, out / shard.bundle, shard.glob, (BUILT_FROM, shard.digest))
