@@ -255,8 +255,10 @@ def site_worker(folder: Path) -> dict:
 
 def search_transfer(site: Path, query: str) -> dict | None:
     """Serve the site, open its search page for `query` in headless Chromium and count the bytes of
-    every response (Pagefind's worker included) until the first results show, then (a sharded index
-    searched in part) until the whole archive's count shows; None without a browser."""
+    every response (Pagefind's worker included) until the first results (or a count of none) show,
+    then (a sharded index searched in part) until the whole archive's count shows; None without a
+    browser. Alone: `python -c 'import sys; sys.path.insert(0, "bench"); import run;
+    print(run.search_transfer(run.Path("SITE"), "WORD"))'`."""
     try:
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
         from playwright.sync_api import sync_playwright
@@ -282,8 +284,9 @@ def search_transfer(site: Path, query: str) -> dict | None:
             page.on("requestfinished", finished)
             started = time.perf_counter()
             page.goto(f"{url}search.html?q={query}")
-            try:
-                page.wait_for_function("document.querySelectorAll('#results li').length > 0",
+            try:  # the first results, or the count of none
+                page.wait_for_function("document.querySelectorAll('#results li').length > 0 || "
+                                       "/^0 articles/.test(document.querySelector('#status').textContent)",
                                        timeout=600_000)
             except PlaywrightTimeout:
                 pass  # reported as it stands: the status line says what the page showed
