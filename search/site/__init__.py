@@ -120,7 +120,8 @@ def build_site(archive: Archive, out: str | Path, queries: Mapping[str, str] | N
                 archive.bound_mapped_pages()
             if on_progress:
                 on_progress("pages", done, total)
-    report = SiteReport(renderer.written, renderer.unchanged, search_index, removed=renderer.remove_stale(SITE_FOLDERS))
+    report = SiteReport(renderer.written, renderer.unchanged, search_index,
+                        removed=renderer.remove_stale(SITE_FOLDERS))
     if search_index:
         report.search_error, report.search_unchanged = build_search(out, renderer.contents, on_progress)
         report.search_index = report.search_error is None
@@ -169,7 +170,8 @@ def search_shards(pages: Mapping[str, str], shard_pages: int = SHARD_PAGES) -> l
         taken += len(group)
         if number == len(by_prefix) or taken >= len(articles) * (len(shards) + 1) / count:
             bundle = f"{SEARCH_BUNDLE}-{len(shards)}" if shards else SEARCH_BUNDLE
-            shards.append(SearchShard(bundle, tuple(prefixes), hashlib.sha256(repr(members).encode()).hexdigest()))
+            digest = hashlib.sha256(repr(members).encode()).hexdigest()
+            shards.append(SearchShard(bundle, tuple(prefixes), digest))
             prefixes, members = [], []
     return shards
 
@@ -198,7 +200,8 @@ def build_search(out: Path, pages: Mapping[str, str] | None = None, on_progress:
         return error, False
     bundles = {shard.bundle for shard in shards}
     for folder in out.glob(f"{SEARCH_BUNDLE}-*"):
-        if folder.is_dir() and folder.name not in bundles and folder.name.removeprefix(f"{SEARCH_BUNDLE}-").isdigit():
+        number = folder.name.removeprefix(f"{SEARCH_BUNDLE}-")
+        if folder.is_dir() and folder.name not in bundles and number.isdigit():
             shutil.rmtree(folder)  # a shard of a larger split than this one
     (out / SEARCH_BUNDLES).write_text(json.dumps([f"{shard.bundle}/" for shard in shards]))
     return None, not stale

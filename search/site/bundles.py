@@ -30,6 +30,6 @@ def build_bundle(site: Path, bundle: Path, glob: str | None, stamp: tuple[str, s
         return None
     shutil.rmtree(fresh, ignore_errors=True)
     lines = [line.strip() for line in (result.stderr + result.stdout).splitlines() if line.strip()]
-    reason = next((line for line in lines if "panicked" not in line and not line.startswith(("note:", "stack"))),
-                  f"exit status {result.returncode}")
+    reasons = (line for line in lines if "panicked" not in line and not line.startswith(("note:", "stack")))
+    reason = next(reasons, f"exit status {result.returncode}")
     return f"pagefind failed: {reason}"

@@ -13,8 +13,8 @@ from typing import IO, Protocol
 
 from markupsafe import Markup
 
-from dateline.corpus.licenses import NAMES as LICENSE_NAMES
 from dateline.corpus.article import Article
+from dateline.corpus.licenses import NAMES as LICENSE_NAMES
 from dateline.corpus.licenses import license_url
 from dateline.corpus.script import ARABIC_SCRIPT, FOLDS, MARKS, fold_arabic_script
 from dateline.indexer.fields import FACET_FIELDS, UNKNOWN
@@ -114,10 +114,12 @@ def timeline_svg(page: Page, months: FacetCounts, link: Link = browse_link,
         rect = (f'<rect x="{x:.1f}" y="{height - h:.1f}" width="{max(bar - 1, 1):.1f}" height="{h:.1f}">'
                 f'<title>{html.escape(label)}</title></rect>')
         target = link("month", month) if count else None
-        parts.append(f'<a href="{html.escape(page.href(target))}" aria-label="{html.escape(label)}">{rect}</a>'
-                     if target else rect)
+        if target:
+            rect = f'<a href="{html.escape(page.href(target))}" aria-label="{html.escape(label)}">{rect}</a>'
+        parts.append(rect)
         if n == 0 or month.endswith("-01") or len(axis) <= 24:
-            parts.append(f'<text x="{x:.1f}" y="{height + 18}">{month[2:] if len(axis) <= 24 else month}</text>')
+            shown = month[2:] if len(axis) <= 24 else month
+            parts.append(f'<text x="{x:.1f}" y="{height + 18}">{shown}</text>')
     parts.append(f'<text x="0" y="12">{top}</text></svg>')
     return Markup("".join(parts))
 
@@ -149,7 +151,8 @@ def listing_view(page: Page, title: str, up: tuple[str, str], value: str, total:
     """What browse.html shows: one page of the articles of a value (a facet value, a day), newest
     first, under a link up to where the value is listed (`up`: label and path)."""
     return {"title": title, "facet_label": up[0], "facet_href": page.href(up[1]), "value_label": value,
-            "total": total, "hits": [hit_view(page, hit) for hit in hits], "first_rank": (number - 1) * PAGE_SIZE + 1,
+            "total": total, "hits": [hit_view(page, hit) for hit in hits],
+            "first_rank": (number - 1) * PAGE_SIZE + 1,
             "pager": pager_view(page, number, pages_for(total), path_of, ("← Newer", "Older →"))}
 
 
@@ -166,14 +169,16 @@ class HomePage:
         queries = []
         for name, query in context.queries.items():
             total = archive.search(query, limit=1).total
-            queries.append({"name": name, "query": query, "total": total, "href": page.href(query_path(name))})
+            queries.append({"name": name, "query": query, "total": total,
+                            "href": page.href(query_path(name))})
         page.data = {
             "title": "Home",
             "summary": {"articles": stats.articles, "undated": undated,
                         "first": stats.first.date().isoformat() if stats.first else None,
                         "last": stats.last.date().isoformat() if stats.last else None},
             "timeline": timeline_svg(page, month_counts),
-            "facets": [facet_view(page, f, limit=10) for f in stats.facets if f.name in HOME_FACETS and f.values],
+            "facets": [facet_view(page, f, limit=10) for f in stats.facets
+                       if f.name in HOME_FACETS and f.values],
             "queries": queries,
         }
         yield page
@@ -190,7 +195,8 @@ class BrowsePages:
                 yield counts
 
     def count(self, context: SiteContext) -> int:
-        return sum(1 + sum(pages_for(v.count) for v in counts.values) for counts in self._facets(context.archive))
+        facets = self._facets(context.archive)
+        return sum(1 + sum(pages_for(v.count) for v in counts.values) for counts in facets)
 
     def pages(self, context: SiteContext) -> Iterator[Page]:
         archive = context.archive
@@ -256,8 +262,9 @@ class DayPages:
                 hits = archive.search(date_from=day, date_to=day, sort="newest", limit=total).hits
                 for number in range(1, pages_for(total) + 1):
                     page = Page(path_of(number), "browse.html")
+                    shown = hits[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
                     page.data = listing_view(page, day, (f"Days of {month}", day_path(month)), day, total,
-                                             hits[(number - 1) * PAGE_SIZE:number * PAGE_SIZE], number, path_of)
+                                             shown, number, path_of)
                     yield page
 
 
@@ -322,7 +329,8 @@ class ArticlePages:
                 "attribution": attribution(article),
                 "reprints": [{"title": c.title, "agency": c.agency or "agency unknown",
                               "date": c.published.date().isoformat() if c.published else "date unknown",
-                              "current": c.id == article.id, "href": page.href(article_path(c.id))} for c in copies],
+                              "current": c.id == article.id, "href": page.href(article_path(c.id))}
+                             for c in copies],
             }
             yield page
 
@@ -390,8 +398,10 @@ class QueryPages:
             page = Page(query_path(name, number, facet, value), "query.html")
             page.data = {
                 "title": f"{name}: {value}" if value else name, "name": name, "query": query,
-                "narrowed": {"facet": facet, "value": value, "all": page.href(query_path(name))} if facet else None,
-                "total": results.total, "suggestion": results.suggestion, "shown": len(hits) if facet else None,
+                "narrowed": ({"facet": facet, "value": value, "all": page.href(query_path(name))}
+                             if facet else None),
+                "total": results.total, "suggestion": results.suggestion,
+                "shown": len(hits) if facet else None,
                 "first_rank": (number - 1) * PAGE_SIZE + 1,
                 "facets": [facet_view(page, f, link=link, more=False) for f in results.facets if f.values],
                 "hits": [hit_view(page, hit) for hit in hits],
@@ -417,4 +427,5 @@ class SearchPage:
             "folding_json": json.dumps({"folds": FOLDS, "marks": MARKS})})
 
 
-PAGE_KINDS: list[PageKind] = [HomePage(), BrowsePages(), DayPages(), ArticlePages(), QueryPages(), SearchPage()]
+PAGE_KINDS: list[PageKind] = [HomePage(), BrowsePages(), DayPages(), ArticlePages(), QueryPages(),
+                              SearchPage()]

@@ -152,8 +152,8 @@ class Renderer:
             assert page.writes is not None
             self.write_streamed(page.path, page.writes)
             return
-        context = {"root": page.root, "site_name": SITE_NAME,
-                   "nav": [{"href": page.href(path), "label": label} for label, path in self.nav], **page.data}
+        nav = [{"href": page.href(path), "label": label} for label, path in self.nav]
+        context = {"root": page.root, "site_name": SITE_NAME, "nav": nav, **page.data}
         self.write(page.path, self.env.get_template(page.template).render(context).encode("utf-8"))
 
     def write(self, path: str, content: bytes) -> None:

@@ -34,7 +34,8 @@ def make_server(site: str | Path, port: int) -> http.server.ThreadingHTTPServer:
     """A server for the site on 127.0.0.1:port (0 picks a free port); one-line errors."""
     site = Path(site)
     if not (site / "index.html").is_file():
-        raise DatelineError(f"{site}: not a Dateline site (no index.html); build one with: dateline site {site}")
+        raise DatelineError(f"{site}: not a Dateline site (no index.html); "
+                            f"build one with: dateline site {site}")
     handler = functools.partial(SiteHandler, directory=str(site))
     try:
         return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
