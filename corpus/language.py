@@ -8,6 +8,8 @@ would end up as a page's `lang` and as the name of a Pagefind index.
 
 from __future__ import annotations
 
+from itertools import islice
+
 _MIN_LETTERS = 20
 # Older Persian sites write Arabic yeh and kaf; classified as written, 38 of 600 Fars News articles
 # came out Arabic, Egyptian Arabic or Pashto. With Persian's own forms all 600 are Persian, and
@@ -39,7 +41,8 @@ def detect_language(text: str) -> str | None:
     """An ISO 639-1 code identified by py3langid (model shipped, no network), or None when too short
     to tell."""
     sample = text[:2000]
-    if sum(ch.isalpha() for ch in sample) < _MIN_LETTERS:
+    letters = (ch for ch in sample if ch.isalpha())  # counted only up to _MIN_LETTERS
+    if next(islice(letters, _MIN_LETTERS - 1, None), None) is None:
         return None
     import py3langid  # loads its model (numpy, 30 ms): only reading needs it, not searching
 
