@@ -143,11 +143,6 @@ class SearchShard:
     def glob(self) -> str:
         return f"articles/{{{','.join(self.prefixes)}}}*.html" if self.prefixes else "articles/*.html"
 
-    def holds(self, path: str) -> bool:
-        """Whether the shard indexes a page (a path relative to the site)."""
-        name = path.removeprefix("articles/")
-        return name != path and name.endswith(".html") and (not self.prefixes or name[:2] in self.prefixes)
-
 
 def search_shards(pages: Mapping[str, str], shard_pages: int = SHARD_PAGES) -> list[SearchShard]:
     """Split the article pages (path -> digest of its bytes) into shards of about equal size, about
@@ -192,9 +187,10 @@ def build_search(out: Path, pages: Mapping[str, str] | None = None, on_progress:
         error = run_pagefind(out, shard)
         if error:
             return error, False
-    for shard in shards:  # each part's words, for the index of which parts hold a word
-        if len(shards) > 1 and (shard in stale or not (out / shard.bundle / PART_WORDS).exists()):
-            write_part_words(out / shard.bundle, (out / path for path in pages if shard.holds(path)))
+    wordless = [shard for shard in shards if len(shards) > 1
+                and (shard in stale or not (out / shard.bundle / PART_WORDS).exists())]
+    for shard, paths in _pages_of(wordless, pages).items():  # for the index of which parts hold a word
+        write_part_words(out / shard.bundle, (out / path for path in paths))
     error = build_words_index(out, {shard.bundle: shard.digest for shard in shards})
     if error:
         return error, False
@@ -205,6 +201,18 @@ def build_search(out: Path, pages: Mapping[str, str] | None = None, on_progress:
             shutil.rmtree(folder)  # a shard of a larger split than this one
     (out / SEARCH_BUNDLES).write_text(json.dumps([f"{shard.bundle}/" for shard in shards]))
     return None, not stale
+
+
+def _pages_of(shards: list[SearchShard], pages: Mapping[str, str]) -> dict[SearchShard, list[str]]:
+    """The article pages of each of several shards (of a split in more than one), in one pass over
+    the pages: a shard holds the pages whose names begin with one of its prefixes."""
+    owner = {prefix: shard for shard in shards for prefix in shard.prefixes}
+    found: dict[SearchShard, list[str]] = {shard: [] for shard in shards}
+    for path in pages:
+        name = path.removeprefix("articles/")
+        if name != path and name.endswith(".html") and name[:2] in owner:
+            found[owner[name[:2]]].append(path)
+    return found
 
 
 def _built_from(bundle: Path) -> str | None:
