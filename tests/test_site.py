@@ -503,6 +503,28 @@ def test_attribution_states_only_what_was_done_to_each_article(tmp_path):
     assert "Changes: none to the wording" in record and "editor initials" not in record
 
 
+def test_a_damaged_shard_word_list_is_said_in_one_line_and_made_anew(tmp_path, monkeypatch):
+    """A shard's word list cut short (a disk fault; a killed build leaves only a .tmp) stops the
+    words index with one line naming the file, keeps the shards, and the next build makes it again
+    from the shard's pages, as it was."""
+    from dateline.search.site import build_search
+
+    index, out = tmp_path / "index", tmp_path / "site"
+    run_cli("index", str(REUTERS / "reut2-000.sgm"), "--index", str(index), check=True)
+    monkeypatch.setenv("DATELINE_SEARCH_SHARD_PAGES", "300")
+    assert run_cli("site", str(out), "--index", str(index), process=True).returncode == 0
+    damaged = out / "pagefind-1" / "dateline-words.json"
+    before, entry = damaged.read_text(), (out / "pagefind-words" / "pagefind-entry.json").read_bytes()
+    damaged.write_text(before[:100])
+    (out / "pagefind-words" / "dateline-parts.json").unlink()  # as though a shard had changed
+    error, _unchanged = build_search(out, shard_pages=300)
+    assert error and str(damaged) in error and "\n" not in error
+    assert not damaged.exists() and (out / "pagefind-1" / "pagefind-entry.json").exists()
+    assert build_search(out, shard_pages=300) == (None, True)
+    assert damaged.read_text() == before
+    assert (out / "pagefind-words" / "pagefind-entry.json").read_bytes() == entry
+
+
 @pytest.mark.browser
 def test_a_sharded_search_index_finds_what_one_index_finds_in_every_language(tmp_path, browser, monkeypatch):
     """Real English and Persian copy (a Reuters file, Fars News' export) published twice: with one

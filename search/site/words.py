@@ -49,7 +49,10 @@ def part_words(pages: Iterable[Path]) -> dict[str, list[str]]:
 
 
 def write_part_words(bundle: Path, pages: Iterable[Path]) -> None:
-    (bundle / PART_WORDS).write_text(json.dumps(part_words(pages), ensure_ascii=False), encoding="utf-8")
+    """Written whole or not at all (a build killed mid-write leaves a .tmp, removed by the next)."""
+    tmp = bundle / f"{PART_WORDS}.tmp"
+    tmp.write_text(json.dumps(part_words(pages), ensure_ascii=False), encoding="utf-8")
+    tmp.replace(bundle / PART_WORDS)
 
 
 def build_words_index(out: Path, parts: dict[str, str]) -> str | None:
@@ -67,7 +70,12 @@ def build_words_index(out: Path, parts: dict[str, str]) -> str | None:
     with tempfile.TemporaryDirectory(prefix="dateline-words-") as folder:
         pages = Path(folder)
         for number, name in enumerate(parts):
-            words = json.loads((out / name / PART_WORDS).read_text(encoding="utf-8"))
+            file = out / name / PART_WORDS
+            try:
+                words = json.loads(file.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as damage:  # made again from the pages by the next build
+                file.unlink(missing_ok=True)
+                return f"{file}: unreadable ({damage}), removed; build the site again to make it anew"
             for language, found in words.items():
                 (pages / f"{number}-{language or 'none'}.html").write_text(
                     f'<!DOCTYPE html><html lang="{html.escape(language)}"><head><meta charset="utf-8">'
