@@ -14,7 +14,10 @@
    a latin-1 string, and reading the block makes that call again per posting. Blocks are now
    pickled with protocol 4 (bytes as bytes): 11-19% smaller indexes, and a common word's uncached
    postings decoded in 24 ms where they took 31 (generated 20,000 articles). Any protocol unpickles
-   alike, so indexes written before are read as they were.
+   alike, so indexes written before are read as they were. A block whose pickle is under 64 bytes
+   (a rare word's one posting) is stored uncompressed, as its header allows: zlib made it no
+   smaller, and its call cost five times the pickling (Whoosh meant to do this, but its
+   test is overwritten on the next line).
 4. A byte column (stored articles) written without offsets has them summed from its lengths when
    a reader opens it, in a Python loop over every document of the segment: 23 ms for the ten hits
    of a new process's query at a million articles. numpy sums them now, to the same offsets.
@@ -91,16 +94,20 @@ class _BufferStream:
         self._buf = memoryview(b"")
 
 
+COMPRESSED_BLOCK = 64  # bytes of pickled block data below which zlib is not worth its call
+
+
 def _write_block(self: Any, last: bool = False) -> None:
     """W3PostingsWriter._write_block, its block data pickled with protocol 4."""
     if not self._blockcount:
         self._postfile.write(whoosh3.WHOOSH3_HEADER_MAGIC)
     self._terminfo.add_block(self)
     databytes = pickle.dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), 4)
-    if self._compression:
-        databytes = zlib.compress(databytes, self._compression)
+    compression = self._compression if len(databytes) >= COMPRESSED_BLOCK else 0
+    if compression:
+        databytes = zlib.compress(databytes, compression)
     ids = self._ids
-    info = (len(ids), ids[-1], self._maxweight, self._compression,
+    info = (len(ids), ids[-1], self._maxweight, compression,
             length_to_byte(self._minlength), length_to_byte(self._maxlength))
     infobytes = pickle.dumps(info, 2)
     length = len(infobytes) + len(databytes)
