@@ -592,58 +592,78 @@ def python_output(code: str) -> str:
 
 
 def _every_posting(ix) -> list[tuple]:
-    """Every posting of an index; a spelling word's value is the last value of its text field as
-    Whoosh's writer leaves it (see TermPool.add), so it is compared by its weight alone."""
+    """Every posting of an index with its block's statistics, and every term's; a spelling word's
+    value is the last value of its text field as Whoosh's writer leaves it (see TermPool.add), so it
+    is compared by its weight alone."""
     with ix.reader() as reader:
         postings = []
         for fieldname in reader.indexed_field_names():
             spelling = fieldname.startswith("spell_")
             for text in reader.lexicon(fieldname):
+                info = reader.term_info(fieldname, text)
+                postings.append((fieldname, text, info.weight(), info.doc_frequency(), info.min_length(),
+                                 info.max_length(), info.max_weight(), info.min_id(), info.max_id()))
                 matcher = reader.postings(fieldname, text)
                 while matcher.is_active():
                     value = None if spelling else matcher.value()
-                    postings.append((fieldname, text, matcher.id(), matcher.weight(), value))
+                    postings.append((matcher.id(), matcher.weight(), value, matcher.block_min_length(),
+                                     matcher.block_max_length(), matcher.block_max_weight()))
                     matcher.next()
         return postings
 
 
-@pytest.mark.parametrize("spill_every", [None, 5_000])
-def test_pooled_segments_hold_what_whooshs_writer_writes(tmp_path, reuters, spill_every):
-    """TermPool replaces Whoosh's posting pool (external sort): the same documents give the same
-    postings (spelling words included), stored fields, lengths and columns, whether the pool holds
-    every posting in memory or spills runs of terms to disk."""
+def _written_by(writer_class: type, schema, documents: list[dict], folder: Path, pool=None):
+    """An index of the documents written by one segment writer class (with this pool, if given)."""
+    from dateline.indexer.engine.store import INDEX_NAME
+
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), schema, indexname=INDEX_NAME)
+    writer = writer_class(ix, limitmb=1)  # a small limit: Whoosh's pool spills sorted runs and merges
+    if pool:
+        writer.pool = pool
+    for document in documents:
+        writer.add_document(**document)
+    writer.commit()
+    return ix
+
+
+def _same_segments(expected_ix, got_ix, count: int) -> None:
+    postings = _every_posting(got_ix)
+    assert postings == _every_posting(expected_ix)
+    with expected_ix.reader() as expected, got_ix.reader() as got:
+        assert list(got.all_stored_fields()) == list(expected.all_stored_fields())
+        for field in ("title", "body"):
+            assert [got.doc_field_length(n, field) for n in range(count)] == \
+                [expected.doc_field_length(n, field) for n in range(count)]
+            assert got.field_length(field) == expected.field_length(field)
+        assert list(got.column_reader("key")) == list(expected.column_reader("key"))
+
+
+@pytest.mark.parametrize("spill_every", [None, 1_000])
+def test_segments_written_in_bulk_hold_what_whooshs_writer_writes(tmp_path, reuters, spill_every):
+    """PooledSegmentWriter indexes news text a segment at a time (bulk.py) and keeps other postings
+    in a TermPool, not Whoosh's pool (external sort): the same documents give the same postings
+    (spelling words included), block and term statistics, stored fields, lengths and columns,
+    whether the pool holds every posting in memory or spills runs of terms to disk."""
     from whoosh.writing import SegmentWriter
 
     from dateline.corpus import Article, read_sources
     from dateline.indexer.document import document_from_article
     from dateline.indexer.engine.schema import build_schema
-    from dateline.indexer.engine.store import INDEX_NAME
     from dateline.indexer.engine.writer import PooledSegmentWriter, TermPool
 
     articles = [item for item in read_sources([reuters / "reut2-003.sgm"]) if isinstance(item, Article)]
     documents = [document_from_article(a, "reut2-003.sgm", "sig", a.id, b"") for a in articles[:300]]
-    indexes = []
-    for kind, writer_class in (("whoosh", SegmentWriter), ("pooled", PooledSegmentWriter)):
-        (tmp_path / kind).mkdir()
-        ix = whoosh_index.create_in(str(tmp_path / kind), build_schema(), indexname=INDEX_NAME)
-        writer = writer_class(ix, limitmb=1)  # a small limit: Whoosh's pool spills sorted runs and merges
-        if spill_every and kind == "pooled":
-            writer.pool = TermPool(str(tmp_path), limit=spill_every, spelling=frozenset({"spell_body"}))
-        for document in documents:
-            writer.add_document(**document)
-        if spill_every and kind == "pooled":
-            assert len(writer.pool._runs) > 5  # the runs are what this case tests
-        writer.commit()
-        indexes.append(ix)
-    whoosh_ix, pooled_ix = indexes
-    postings = _every_posting(pooled_ix)
-    assert len(postings) > 30_000 and any(p[0].startswith("spell_") for p in postings)
-    assert postings == _every_posting(whoosh_ix)
-    with whoosh_ix.reader() as expected, pooled_ix.reader() as got:
-        assert list(got.all_stored_fields()) == list(expected.all_stored_fields())
-        assert [got.doc_field_length(n, "body") for n in range(len(documents))] == \
-            [expected.doc_field_length(n, "body") for n in range(len(documents))]
-        assert list(got.column_reader("key")) == list(expected.column_reader("key"))
+    pool = TermPool(str(tmp_path), limit=spill_every, spelling=frozenset({"spell_body"})) if spill_every else None
+    spills = []
+    if pool:
+        spill = pool._spill
+        pool._spill = lambda: spills.append(spill())  # type: ignore[method-assign]
+    whoosh_ix = _written_by(SegmentWriter, build_schema(), documents, tmp_path / "whoosh")
+    bulk_ix = _written_by(PooledSegmentWriter, build_schema(), documents, tmp_path / "bulk", pool)
+    assert len(spills) > 5 if pool else not spills  # runs spilled and merged back: what this case tests
+    assert sum(1 for p in _every_posting(bulk_ix) if isinstance(p[0], int)) > 30_000
+    _same_segments(whoosh_ix, bulk_ix, len(documents))
 
 
 def analysis_texts(reuters: Path) -> list[str]:
@@ -660,20 +680,20 @@ def analysis_texts(reuters: Path) -> list[str]:
     return texts
 
 
-def test_batch_analysis_gives_the_filter_chains_postings_and_spelling_words(reuters):
-    """BatchNewsText (what segment writers index with) against Whoosh's TEXT field running the
-    news_analyzer chain, on Persian agency copy as scraped, Reuters copy and crafted edge cases."""
-    from whoosh import fields
+def test_news_text_in_bulk_gives_the_filter_chains_postings_and_spelling_words(tmp_path, reuters):
+    """A segment's news text written in bulk (news_words, Snowball's stemmer, numpy) against Whoosh's
+    writer running the news_analyzer chain a token at a time, on Persian agency copy as scraped,
+    Reuters copy and crafted edge cases; one word 20,000 words after its last (a three-byte gap)."""
+    from whoosh.writing import SegmentWriter
 
-    from dateline.indexer.engine.analysis import BatchNewsText, batch_analysed, news_analyzer
+    from dateline.indexer.engine.schema import build_schema
+    from dateline.indexer.engine.writer import PooledSegmentWriter
 
-    texts = analysis_texts(reuters)
-    chain = fields.TEXT(analyzer=news_analyzer(), spelling=True)
-    batched = batch_analysed(fields.Schema(body=chain))["body"]
-    assert isinstance(batched, BatchNewsText)
-    for text in texts:
-        assert list(batched.index(text)) == list(chain.index(text)), text[:80]
-        assert list(batched.spellable_words(text)) == list(chain.spellable_words(text)), text[:80]
+    texts = [*analysis_texts(reuters), "oil " + "gas " * 20_000 + "oil"]
+    documents = [{"key": str(n), "title": texts[n - 1], "body": text} for n, text in enumerate(texts)]
+    whoosh_ix = _written_by(SegmentWriter, build_schema(), documents, tmp_path / "whoosh")
+    bulk_ix = _written_by(PooledSegmentWriter, build_schema(), documents, tmp_path / "bulk")
+    _same_segments(whoosh_ix, bulk_ix, len(documents))
 
 
 def test_snippets_are_whooshs_highlight(reuters):

@@ -10,13 +10,11 @@ zero-width (non-)joiner dropped. Other scripts are tokenised on Unicode word bou
 
 from __future__ import annotations
 
-import copy
 import functools
 import re
 from collections.abc import Iterator
 from typing import Any
 
-from whoosh import fields
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter, Token
 
 from dateline.corpus.script import ARABIC_SCRIPT, MARKS, fold_arabic_script
@@ -67,7 +65,7 @@ class SnowballStemFilter(Filter):
         self.language = language
 
     def __call__(self, tokens):
-        stem = _stemmer(self.language).stemWord
+        stem = stemmer(self.language).stemWord
         for token in tokens:
             if not token.stopped and token.text.isascii():
                 token.text = stem(token.text)
@@ -75,7 +73,7 @@ class SnowballStemFilter(Filter):
 
 
 @functools.cache
-def _stemmer(language: str):
+def stemmer(language: str = "english"):
     import Stemmer
 
     return Stemmer.Stemmer(language, 100_000)  # with a cache of 100,000 words
@@ -109,7 +107,7 @@ def news_tokens(text: str) -> Iterator[Token]:
     """The tokens news_analyzer gives a text for highlighting (character offsets, stop words kept
     and marked, unstemmed), one reused Token as Whoosh's tokenizer does: a snippet of a long
     article spent most of its time in the filter chain's generators."""
-    stem = _stemmer("english").stemWord
+    stem = stemmer().stemWord
     arabic = ARABIC_SCRIPT.search(text) is not None
     token = Token(chars=True, removestops=False, mode="index")
     for match in _WORD.finditer(text):
@@ -127,38 +125,3 @@ def news_tokens(text: str) -> Iterator[Token]:
 def is_news_analyzer(analyzer: Any) -> bool:
     """Whether a field is analysed as news_analyzer does (an index built before may name another)."""
     return bool(analyzer == news_analyzer())
-
-
-class BatchNewsText(fields.TEXT):
-    """A TEXT field of news_analyzer as a segment writer indexes it: the same postings and spelling
-    words as Whoosh's token-at-a-time analysis (tests/test_engine.py compares them), from news_words
-    and Snowball's stemmer; a fifth of indexing CPU went to the filter chain and its Token objects."""
-
-    _last: tuple[Any, list[str]] | None = None  # a value's words, for spellable_words right after index
-
-    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
-        first, words = news_words(value)
-        self._last = (value, words)
-        stem = _stemmer("english").stemWord
-        positions: dict[str, list[int]] = {}
-        for position, word in enumerate(words, first):
-            positions.setdefault(stem(word) if word.isascii() else word, []).append(position)
-        boost, encode = self.format.field_boost, self.format.encode
-        for word, found in positions.items():
-            yield word.encode("utf-8"), len(found), float(len(found)) * boost, encode(found)
-
-    def spellable_words(self, value: Any) -> Iterator[str]:
-        words = self._last[1] if self._last and self._last[0] is value else news_words(value)[1]
-        return iter(sorted(set(words)))
-
-
-def batch_analysed(schema: fields.Schema) -> fields.Schema:
-    """A copy of a schema for a segment writer, its news_analyzer TEXT fields indexed in batches (an
-    index built with another analyzer keeps Whoosh's own analysis)."""
-    batched = copy.copy(schema)
-    batched._fields = dict(schema._fields)
-    for name, field in schema._fields.items():
-        if type(field) is fields.TEXT and is_news_analyzer(field.analyzer):
-            batched._fields[name] = copy.copy(field)
-            batched._fields[name].__class__ = BatchNewsText
-    return batched

@@ -10,9 +10,9 @@ Here a sub-writer reports its failure in one line and exits 1; the parent never 
 queue nobody reads; and commit refuses to go on when any sub-writer failed, so the index keeps
 its last commit.
 
-The segment writers (each sub-writer, and write_segment's) keep their postings in a TermPool and
-analyse text in batches; the parent's merges keep Whoosh's own pool, and merge only small segments
-(merge_small_segments).
+The segment writers (each sub-writer, and write_segment's) index news text a segment at a time
+(bulk.py) and keep their other postings in a TermPool; the parent's merges keep Whoosh's own pool,
+and merge only small segments (merge_small_segments).
 """
 
 from __future__ import annotations
@@ -23,20 +23,22 @@ import queue
 import sys
 import tempfile
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from itertools import groupby
 from multiprocessing import Queue
 from operator import itemgetter
 from typing import IO, Any
 
+from whoosh.fields import TEXT
 from whoosh.index import LockError
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.reading import SegmentReader
-from whoosh.system import pack_uint
 from whoosh.writing import SegmentWriter
 
 from dateline.errors import ArchiveError
-from dateline.indexer.engine.analysis import batch_analysed
+from dateline.indexer.engine.analysis import is_news_analyzer
+from dateline.indexer.engine.bulk import SPELLING_VALUE, NewsText, TermPostings, write_field
+from dateline.indexer.engine.formats import VarintPositions
 
 
 class WriteFailed(ArchiveError):
@@ -48,16 +50,13 @@ Posting = tuple[str, bytes, int, float, "bytes | None"]  # (field, term, documen
 _Group = tuple[tuple[str, bytes], bytes, bytes, list["bytes | None"], bool]
 
 
-SPELLING_VALUE = pack_uint(1)  # a spelling word's posting value: frequency 1, as its weight says
-
-
 class TermPool:
     """A segment's postings grouped by term, in place of Whoosh's PostingPool. Whoosh's pool keeps
     every posting as its own tuple, writes them to temporary sorted runs and merges those back one
     posting at a time (a third of all indexing CPU, py-spy on the generated corpus). Documents reach
     a segment writer in number order, so each term's postings arrive sorted: only the terms are
     sorted, and past `limit` postings (about 70 bytes each) the terms go to a run of their own, read
-    back a term at a time."""
+    back a term at a time. (A news text field's postings never come here: see bulk.py.)"""
 
     def __init__(self, folder: str | None = None, limit: int = 3_000_000,
                  spelling: frozenset[str] = frozenset()) -> None:
@@ -111,8 +110,9 @@ class TermPool:
                 except EOFError:
                     return
 
-    def iter_postings(self) -> Iterator[Posting]:
-        """Every posting in (field, term, document number) order, as Whoosh's field writer takes them."""
+    def terms(self) -> Iterator[tuple[str, bytes, list[int], list[float], list[bytes]]]:
+        """Every term's postings, (field, text, documents, weights, values), in (field, term) order
+        and each term's in document order, as Whoosh's field writer takes them."""
         sources = [*map(self._read, self._runs), self._groups()]  # oldest first: equal terms keep order
         for (fieldname, text), parts in groupby(heapq.merge(*sources, key=itemgetter(0)), itemgetter(0)):
             docnums, weights, values, unsorted = array("q"), array("d"), [], False
@@ -122,11 +122,12 @@ class TermPool:
                 weights.frombytes(found)
                 values.extend(more)
                 unsorted |= disordered or (first > 0 and docnums[first] <= docnums[first - 1])
-            rows: Iterable[tuple[int, float, bytes | None]] = zip(docnums, weights, values, strict=True)
             if unsorted:  # as Whoosh's pool sorts them (a spelling word's are all number 0)
-                rows = sorted(rows, key=lambda row: (row[0], row[1], row[2] or b""))
-            for docnum, weight, value in rows:
-                yield fieldname, text, docnum, weight, value
+                rows = sorted(zip(docnums, weights, values, strict=True),
+                              key=lambda row: (row[0], row[1], row[2] or b""))
+                yield fieldname, text, [r[0] for r in rows], [r[1] for r in rows], [r[2] or b"" for r in rows]
+            else:
+                yield fieldname, text, docnums.tolist(), weights.tolist(), [value or b"" for value in values]
 
     def cleanup(self) -> None:
         for run in self._runs:
@@ -135,14 +136,66 @@ class TermPool:
 
 
 class PooledSegmentWriter(SegmentWriter):
-    """Whoosh's segment writer with its postings in a TermPool and its text analysed in batches."""
+    """Whoosh's segment writer with its news text indexed a segment at a time (bulk.py) and its
+    other postings in a TermPool. A news text field is one analysed by news_analyzer, its positions
+    stored as VarintPositions, neither stored nor a column (Dateline's title and body; an index
+    built before keeps Whoosh's way for what it names otherwise); documents carry no boosts
+    (Dateline's never do)."""
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
         spelling = frozenset(field.spelling_fieldname(name) for name, field in self.schema.items()
                              if field.separate_spelling())
         self.pool = TermPool(self._tempstorage.folder or None, spelling=spelling)
-        self.schema: Any = batch_analysed(self.schema)  # a segment's own: never written to the TOC
+        self.news_text = {name: NewsText(field.format.field_boost, field.separate_spelling())
+                          for name, field in self.schema.items()
+                          if type(field) is TEXT and is_news_analyzer(field.analyzer)
+                          and type(field.format) is VarintPositions and not field.stored
+                          and not field.column_type}
+
+    def add_document(self, **fields: Any) -> None:
+        news = {name: fields.pop(name) for name in self.news_text if fields.get(name) is not None}
+        super().add_document(**fields)
+        docnum = self.docnum - 1
+        for name, text in news.items():  # its length as Whoosh's add_document records it
+            self.perdocwriter.add_field(name, self.schema[name], None, self.news_text[name].add(docnum, text))
+
+    def _news_fields(self) -> dict[str, Iterator[TermPostings]]:
+        """Each news text field and its spelling field (if any), with their postings."""
+        fields = {}
+        for name, text in self.news_text.items():
+            fields[name] = text.postings()
+            if text.spelling is not None:
+                fields[self.schema[name].spelling_fieldname(name)] = text.spelling_postings()
+        return fields
+
+    def _pooled_fields(self, lengths: Any) -> Iterator[tuple[str, Iterator[TermPostings]]]:
+        """The pool's fields in order, each with its postings (and, for a scored field, each
+        posting's document length, as Whoosh's field writer asks the segment's lengths for it)."""
+        for fieldname, terms in groupby(self.pool.terms(), itemgetter(0)):
+            scored = self.schema[fieldname].scorable and lengths is not None
+            yield fieldname, (TermPostings(text, docnums, weights, values,
+                                           [lengths.doc_field_length(n, fieldname) or 0 for n in docnums]
+                                           if scored else [0] * len(docnums))
+                              for _, text, docnums, weights, values in terms)
+
+    def _flush_segment(self) -> None:
+        """Whoosh's, every field's postings written a block at a time (bulk.write_field): the news
+        text fields' from their words, the others' from the pool, in field order."""
+        self.perdocwriter.close()
+        lengths = self.per_document_reader() if self.codec.length_stats else None
+        news = self._news_fields()
+        waiting = sorted(news)
+        for fieldname, terms in self._pooled_fields(lengths):
+            while waiting and waiting[0] < fieldname:
+                name = waiting.pop(0)
+                write_field(self.fieldwriter, name, self.schema[name], news[name])
+            write_field(self.fieldwriter, fieldname, self.schema[fieldname], terms)
+        for name in waiting:
+            write_field(self.fieldwriter, name, self.schema[name], news[name])
+        self.fieldwriter.close()
+        if lengths:
+            lengths.close()
 
 
 class _SubWriter(SubWriterTask):
