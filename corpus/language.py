@@ -39,8 +39,9 @@ def normalise_language(value: object) -> str | None:
 
 def detect_language(text: str) -> str | None:
     """An ISO 639-1 code identified by py3langid (model shipped, no network), or None when too short
-    to tell."""
-    sample = text[:2000]
+    to tell. From the first 1,000 characters: py3langid's time grows with the text, and on 3,326
+    real articles (Reuters, Fars News, feeds, web pages) 500 gave the same languages as 2,000."""
+    sample = text[:1000]
     letters = (ch for ch in sample if ch.isalpha())  # counted only up to _MIN_LETTERS
     if next(islice(letters, _MIN_LETTERS - 1, None), None) is None:
         return None

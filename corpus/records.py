@@ -158,11 +158,12 @@ def _body(value: Any) -> tuple[list[str], dict[str, Any]]:
     return line_paragraphs(text), {}
 
 
-def record_fields(mapped: MappedRecord, language_hint: str | None = None) -> dict[str, Any]:
-    """The metadata fields a mapped record gives, as make_article takes them (only those it gives)."""
+def record_fields(mapped: MappedRecord, text: str = "") -> dict[str, Any]:
+    """The metadata fields a mapped record gives, as make_article takes them (only those it gives);
+    the language identified from `text` where the record names none."""
     values = mapped.values
     license_text = _text(values.get("license"))
-    language = normalise_language(_text(values.get("language"))) or language_hint
+    language = normalise_language(_text(values.get("language"))) or (detect_language(text) if text else None)
     fields = {
         "title": _text(values.get("title")),
         "lead": _text(values.get("lead")),
@@ -194,7 +195,7 @@ def article_from_record(record: Any, source: str, offset: int, location: str, in
     paragraphs, wire = _body(body)
     title, lead = (_text(mapped.values.get(name)) or "" for name in ("title", "lead"))
     text = " ".join([title, lead, *paragraphs[:3]])
-    fields = {**wire, **record_fields(mapped, language_hint=detect_language(text))}
+    fields = {**wire, **record_fields(mapped, text)}
     native_id = _text(mapped.values.get("id"))
     agency = fields.get("agency")
     identity = f"{agency}:{native_id}" if agency and native_id else native_id  # ids are per agency

@@ -57,18 +57,30 @@ class Trailer:
     agency: str | None
 
 
+TAIL = 1000  # characters at the end of a text in which its last sentence and initials are looked for
+
+
+def last_sentence(text: str) -> str:
+    """What follows the text's last sentence end (the whole text if none), looked for near the end
+    first: splitting a long article into every sentence was a tenth of reading it."""
+    ends = list(_SENTENCE_END.finditer(text, max(len(text) - TAIL, 0)))  # lookbehinds see before pos
+    if ends:
+        return text[ends[-1].end():]
+    return _SENTENCE_END.split(text)[-1] if len(text) > TAIL else text
+
+
 def split_trailer(text: str) -> tuple[str, Trailer]:
     """Remove a closing license sentence and editor initials ('... States. SA/PA  All Content by ...')."""
     rest = text.rstrip()
     license_text = editors = None
-    last = _SENTENCE_END.split(rest)[-1]
+    last = last_sentence(rest)
     if _LICENSE_CUES.search(last) and (len(last) < len(rest) or len(last) < 300):
         rest = rest[: len(rest) - len(last)].rstrip()
         leading = _LEADING_INITIALS.match(last)
         if leading:
             editors, last = leading.group("initials"), last[leading.end():]
         license_text = last.strip()
-    match = _INITIALS.search(rest)
+    match = _INITIALS.search(rest, max(len(rest) - TAIL, 0))
     if match and not editors:
         editors = match.group("initials")
         rest = rest[: match.start()].rstrip()
