@@ -271,6 +271,15 @@ def words_of(plan: Node, field_name: str) -> frozenset[str]:
     return frozenset(words)
 
 
+def _common(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The values two sorted arrays without repeats share: merged (numpy's stable sort, timsort,
+    finds the two runs and merges them in one pass; a binary search of one in the other took
+    twice as long), twins kept."""
+    both = np.concatenate((first, second))
+    both.sort(kind="stable")
+    return both[1:][both[1:] == both[:-1]]
+
+
 class SegmentData(Protocol):
     """What evaluation needs of a segment (indexer/engine/segments.py provides it)."""
 
@@ -279,7 +288,7 @@ class SegmentData(Protocol):
 
     def postings(self, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]: ...
 
-    def positions(self, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]: ...
+    def occurrences(self, field: str, btext: bytes) -> np.ndarray: ...  # (document << 32) + position
 
     def lengths(self, field: str) -> tuple[np.ndarray, np.ndarray]: ...  # a code a document, code lengths
 
@@ -389,18 +398,12 @@ class Evaluation:
         keys = None
         for number, word in enumerate(node.words):
             self.in_time()
-            docs, positions = seg.positions(node.field, word.text)
-            if not len(docs):
+            occurrences = seg.occurrences(node.field, word.text)
+            if not len(occurrences):
                 return mask, np.zeros(seg.size)
-            # Where the phrase would start, one int64 per occurrence (kept non-negative), in order:
-            # postings come in document order and positions in text order.
-            starts = (docs.astype(np.int64) << 32) + positions + (len(node.words) - number)
-            if keys is None:
-                keys = starts
-            else:  # both sorted and without repeats: merged (timsort finds the two runs), twins kept
-                both = np.concatenate((keys, starts))
-                both.sort(kind="stable")
-                keys = both[1:][both[1:] == both[:-1]]
+            # where the phrase would start (kept non-negative), in order, as (document << 32) + position
+            starts = occurrences + (len(node.words) - number)
+            keys = starts if keys is None else _common(keys, starts)
         if keys is not None:
             mask[keys >> 32] = True
         if not scored:

@@ -164,21 +164,41 @@ def test_common_words_postings_are_kept_on_disk_and_read_back_alike(updated_inde
     assert compact["ids"].dtype == np.uint32 and compact["weights"].dtype == np.float32
 
 
-def test_phrase_positions_are_whooshs_with_and_without_deletions(updated_index):
-    """Positions decoded a posting list at a time are those Whoosh's matcher decodes one posting at
-    a time (deleted documents aside), for common words and rare ones."""
-    ix = whoosh_index.open_dir(str(updated_index), indexname="dateline")
-    with Archive(updated_index) as archive, ix.reader() as reader:
-        for segment, (leaf, _) in zip(archive.view.segments, reader.leaf_readers(), strict=True):
-            for word in (b"oil", b"said", b"cocoa", b"vs"):
-                docs, positions = segment.positions("body", word)
-                ours = sorted((int(d), int(p)) for d, p in zip(docs, positions, strict=True) if segment.live[d])
-                expected = []
+@pytest.mark.parametrize("kept", [False, True])
+def test_phrase_occurrences_are_whooshs_with_and_without_deletions(updated_index, tmp_path, monkeypatch, kept):
+    """Occurrences decoded a posting list at a time are the positions Whoosh's matcher decodes one
+    posting at a time (deleted documents aside), for common words and rare ones; the same when a
+    common word's are kept on disk (and read back by a new process, nothing decoded again)."""
+    index = tmp_path / "index"
+    shutil.copytree(updated_index, index)
+    if kept:
+        monkeypatch.setattr(segments, "KEPT_POSTINGS", 16)
+    ix = whoosh_index.open_dir(str(index), indexname="dateline")
+    words = (b"oil", b"said", b"cocoa", b"vs", b"nowhere")
+
+    def occurrences() -> list[list[tuple[int, int]]]:
+        with Archive(index) as archive:
+            return [[(int(key) >> 32, int(key) & 0xFFFFFFFF) for key in segment.occurrences("body", word)
+                     if segment.live[int(key) >> 32]] for segment in archive.view.segments for word in words]
+
+    ours = occurrences()
+    with ix.reader() as reader:
+        expected = []
+        for leaf, _ in reader.leaf_readers():
+            for word in words:
+                found = []
                 matcher = leaf.postings("body", word) if ("body", word) in leaf else None
                 while matcher is not None and matcher.is_active():
-                    expected += [(matcher.id(), p) for p in matcher.value_as("positions")]
+                    found += [(matcher.id(), p) for p in matcher.value_as("positions")]
                     matcher.next()
-                assert ours == sorted(expected)
+                expected.append(sorted(found))
+    assert ours == expected and sum(map(len, ours)) > 10_000
+    files = sorted(index.glob("cache-*-occurrences-body-*"))
+    assert bool(files) == kept
+    if kept:
+        before = segments.seconds_building()
+        assert occurrences() == ours
+        assert segments.seconds_building() == before, "read from their files"
 
 
 @pytest.mark.parametrize("gaps", [[3], [0, 1, 127], [128, 5, 16383, 16384, 2_000_000, 1], list(range(300))])
