@@ -46,6 +46,7 @@ class NewsText:
     def __init__(self, boost: float, spelling: bool) -> None:
         self.boost = boost
         self.vocabulary: dict[str, int] = {}  # stem -> its number, in the order first seen
+        self.numbers: dict[str, int] = {}  # word -> its stem's number
         self.words = array("i")  # every word kept, as its stem's number, document after document
         self.docnums, self.firsts, self.counts = array("i"), array("i"), array("i")
         self.length_bytes = bytearray()  # of every document of the segment, by number
@@ -57,11 +58,16 @@ class NewsText:
         self.length_bytes.extend(bytes(docnum + 1 - len(self.length_bytes)))
         if not words:
             return 0
-        stems = stemmer().stemWords(words)
-        if not text.isascii():  # words in other scripts are not stemmed
-            stems = [stem if word.isascii() else word for stem, word in zip(stems, words, strict=True)]
-        vocabulary = self.vocabulary
-        self.words.extend([vocabulary.setdefault(stem, len(vocabulary)) for stem in stems])
+        numbers = self.numbers
+        found = [numbers.get(word, -1) for word in words]
+        if -1 in found:  # words new to the segment: stemmed once each (other scripts' are not)
+            new = sorted({word for word, number in zip(words, found, strict=True) if number < 0})
+            stems = stemmer().stemWords(new)
+            vocabulary = self.vocabulary
+            for word, stem in zip(new, stems, strict=True):
+                numbers[word] = vocabulary.setdefault(stem if word.isascii() else word, len(vocabulary))
+            found = [numbers[word] for word in words]
+        self.words.extend(found)
         self.docnums.append(docnum)
         self.firsts.append(first)
         self.counts.append(len(words))
