@@ -170,7 +170,8 @@ def write_field(fieldwriter: Any, fieldname: str, field: Any, terms: Iterator[Te
             postwriter._values = term.values[start:end]
             postwriter._maxweight = max(weights)
             postwriter._maxlength = max(lengths)
-            postwriter._minlength = min((length for length in lengths if length), default=None)
+            shortest = min(lengths)  # a posting of length 0 (none stored) is left out, as Whoosh does
+            postwriter._minlength = shortest or min((n for n in lengths if n), default=None)
         fieldwriter.finish_term()  # writes the last block
     if started:
         fieldwriter.finish_field()
