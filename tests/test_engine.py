@@ -164,15 +164,18 @@ def test_common_words_postings_are_kept_on_disk_and_read_back_alike(updated_inde
     assert compact["ids"].dtype == np.uint32 and compact["weights"].dtype == np.float32
 
 
-@pytest.mark.parametrize("kept", [False, True])
+@pytest.mark.parametrize("kept", ["decoded", "kept", "over their share"])
 def test_phrase_occurrences_are_whooshs_with_and_without_deletions(updated_index, tmp_path, monkeypatch, kept):
     """Occurrences decoded a posting list at a time are the positions Whoosh's matcher decodes one
     posting at a time (deleted documents aside), for common words and rare ones; the same when a
-    common word's are kept on disk (and read back by a new process, nothing decoded again)."""
+    common word's are kept on disk (and read back by a new process, nothing decoded again), and
+    when keeping them would pass their share of the index (then they are not written)."""
     index = tmp_path / "index"
     shutil.copytree(updated_index, index)
-    if kept:
+    if kept != "decoded":
         monkeypatch.setattr(segments, "KEPT_POSTINGS", 16)
+    if kept == "over their share":
+        monkeypatch.setattr(segments, "KEPT_OCCURRENCES", 0.0)
     ix = whoosh_index.open_dir(str(index), indexname="dateline")
     words = (b"oil", b"said", b"cocoa", b"vs", b"nowhere")
 
@@ -194,8 +197,10 @@ def test_phrase_occurrences_are_whooshs_with_and_without_deletions(updated_index
                 expected.append(sorted(found))
     assert ours == expected and sum(map(len, ours)) > 10_000
     files = sorted(index.glob("cache-*-occurrences-body-*"))
-    assert bool(files) == kept
-    if kept:
+    assert bool(files) == (kept == "kept")
+    if kept == "kept":
+        assert sum(f.stat().st_size for f in files) < 0.25 * sum(
+            f.stat().st_size for f in index.iterdir() if not f.name.startswith("cache-"))
         before = segments.seconds_building()
         assert occurrences() == ours
         assert segments.seconds_building() == before, "read from their files"

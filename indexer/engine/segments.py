@@ -45,6 +45,7 @@ Cached = TypeVar("Cached", Postings, tuple[np.ndarray])  # postings, or occurren
 CACHE_VERSION = 4  # bump when what a cache file holds changes
 CACHE_SUFFIX = ".arrays"  # a header line (JSON: label, digest, each array's dtype and shape), then bytes
 KEPT_POSTINGS = 2048  # a term in this many of a segment's documents, and an eighth, is kept decoded on disk
+KEPT_OCCURRENCES = 0.25  # kept occurrences stay under this share of the index's own files
 POSTINGS_CACHE = 8_000_000  # decoded postings (12 bytes) or occurrences (8) kept between queries: 96 MB
 LENGTH_OF_BYTE = np.array([0] + [byte_to_length(b) for b in range(1, 256)], dtype=np.float64)  # of a byte
 
@@ -78,6 +79,8 @@ class ArrayCache:
     def __init__(self, path: Path):
         self.path = path
         self._arrays: dict[tuple[str, str], Arrays] = {}
+        self._kept: dict[str, int] = {}  # bytes of each kind of cache file kept within a share
+        self._index_bytes = 0
 
     def get(self, segment_id: str, size: int, name: str, build: Callable[[], Arrays]) -> Arrays:
         key = (segment_id, name)
@@ -85,8 +88,12 @@ class ArrayCache:
             self._arrays[key] = self.on_disk(segment_id, size, name, build)
         return self._arrays[key]
 
-    def on_disk(self, segment_id: str, size: int, name: str, build: Callable[[], Arrays]) -> Arrays:
-        """Arrays from their file, else built and written there; not kept in memory by this cache."""
+    def on_disk(self, segment_id: str, size: int, name: str, build: Callable[[], Arrays],
+                share: float | None = None) -> Arrays:
+        """Arrays from their file, else built and written there; not kept in memory by this cache.
+        With a `share`, a new file is written only while the files of its kind (the name's first
+        word) stay under that share of the index's own files: kept on demand, as a phrase keeps
+        its words' occurrences, they would otherwise grow with every new query."""
         label = {"version": CACHE_VERSION, "segment": segment_id, "size": size, "name": name}
         file = self.path / f"cache-{segment_id}-{name}{CACHE_SUFFIX}"
         arrays = _load(file, label)
@@ -94,8 +101,21 @@ class ArrayCache:
             started = time.monotonic()
             arrays = build()
             _BUILDING[0] += time.monotonic() - started
-            _store(file, arrays, label)
+            if share is None or self._room(name.split("-")[0], share, sum(a.nbytes for a in arrays.values())):
+                _store(file, arrays, label)
         return arrays
+
+    def _room(self, kind: str, share: float, adding: int) -> bool:
+        """Whether `adding` bytes more of a kind of cache file stay within `share` of the index's
+        own files (the folder is listed once a process, then counted on)."""
+        if kind not in self._kept:
+            sizes = {file.name: _size(file) for file in self.path.iterdir()}
+            self._index_bytes = sum(size for name, size in sizes.items() if not name.startswith("cache-"))
+            self._kept[kind] = sum(size for name, size in sizes.items() if _cache_kind(name) == kind)
+        if self._kept[kind] + adding > share * self._index_bytes:
+            return False
+        self._kept[kind] += adding
+        return True
 
     def keep_only(self, segment_ids: set[str]) -> None:
         """Forget, and delete the files of, segments merged away by a commit (and files of an
@@ -186,7 +206,8 @@ class Segment:
                 return (self._decoded_occurrences(field, btext),)
             name = f"occurrences-{field}-{hashlib.blake2b(btext, digest_size=16).hexdigest()}"
             kept = self._arrays.on_disk(self.id, self.size, name,
-                                        lambda: {"keys": self._decoded_occurrences(field, btext)})
+                                        lambda: {"keys": self._decoded_occurrences(field, btext)},
+                                        share=KEPT_OCCURRENCES)
             return (kept["keys"],)
         return self._postings.get((self.id, "#occurrences", field, btext), decode)[0]
 
@@ -351,6 +372,20 @@ def _blocks(matcher: Any, values: bool = False) -> Iterator[tuple[np.ndarray, np
         start = matcher._i
         yield ids[start:], found[start:], matcher._values[start:] if values else None
         matcher._next_block()
+
+
+def _cache_kind(name: str) -> str | None:
+    """What a cache file holds (cache-SEGMENT-KIND-....arrays), None for any other file."""
+    parts = name.split("-")
+    return parts[2] if len(parts) > 2 and parts[0] == "cache" else None
+
+
+def _size(file: Path) -> int:
+    """A file's size; 0 for one gone since the folder was listed (another process's commit)."""
+    try:
+        return file.stat().st_size
+    except OSError:
+        return 0
 
 
 def _digest(arrays: Mapping[str, np.ndarray]) -> str:
