@@ -44,6 +44,7 @@ _NUMBER_WORDS = {word: str(value) for value, word in enumerate(
 _NAME = re.compile(r"\b[A-Z][\w&'.-]*")
 _LEDE_END = re.compile(r"\.\s|\n")
 _NUMBER_WORD = re.compile(r"\b(?:" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
+_NUMBER_WORD_LOWER = re.compile(r"\b(?:" + "|".join(_NUMBER_WORDS) + r")\b")
 
 
 def shingles(body: str) -> set[bytes]:
@@ -64,7 +65,10 @@ def numbers(text: str) -> frozenset[str]:
     """The numbers a text states, written one way: 2,000 is 2000, ۱۲ is 12, "six" (as wire style
     spells small numbers) is 6; tickers are not numbers."""
     text = _TICKER.sub(" ", ascii_digits(text))
-    text = _NUMBER_WORD.sub(lambda match: _NUMBER_WORDS[match.group().lower()], text)
+    if text.isascii():  # lower-cased alike, its number words are found without IGNORECASE, a third faster
+        text = _NUMBER_WORD_LOWER.sub(lambda match: _NUMBER_WORDS[match.group()], text.lower())
+    else:
+        text = _NUMBER_WORD.sub(lambda match: _NUMBER_WORDS[match.group().lower()], text)
     return frozenset(number.replace(",", "") for number in _NUMBER.findall(text))
 
 
