@@ -28,6 +28,7 @@ from dateline.corpus.sources import Part, SourceFile, file_parts, read_part, sou
 from dateline.errors import ArchiveError, SourceError
 from dateline.indexer.document import document_from_article, document_key
 from dateline.indexer.engine.store import Resume, Store, Writer
+from dateline.indexer.engine.view import build_arrays
 from dateline.indexer.engine.writer import WriteFailed
 from dateline.indexer.fields import DEFAULT_INDEX
 from dateline.indexer.reprints import ReprintGroups, signature
@@ -258,6 +259,7 @@ def index_sources(
                 pending += prune_gone(writer, indexed_sources, in_part, report)
             if pending or report.removed or in_part != store.resume:
                 writer.commit(in_part)
+                build_arrays(store.path)
             else:
                 writer.cancel()
         report.seconds = time.perf_counter() - started

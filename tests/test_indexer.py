@@ -232,3 +232,23 @@ def test_editing_one_record_updates_that_article_only(tmp_path, reuters):
     assert (report.added, report.updated, report.unchanged, report.removed) == (0, 1, 999, 0)
     with Archive(index) as archive:
         assert archive.search('"inserted words move"').total == 1 and archive.search().total == 1000
+
+
+def test_an_indexing_run_leaves_the_arrays_a_first_query_reads(tmp_path, reuters):
+    """An indexing run ends by writing every segment's query arrays (text lengths, dates, facet
+    maps) beside the index: a later process's first query, facets and date order included, builds
+    none of them."""
+    from dateline.indexer.engine import segments
+    from dateline.indexer.fields import FACET_FIELDS
+
+    index = tmp_path / "index"
+    index_sources([reuters / "reut2-000.sgm", reuters / "reut2-001.sgm"], index, workers=1)
+    with Archive(index) as archive:
+        ids = segments.segment_ids(archive.view.segments)
+    kinds = {"lengths-title", "lengths-body", "days", "instants", *(f"facet-{f.name}" for f in FACET_FIELDS)}
+    assert {f"cache-{i}-{kind}.arrays" for i in ids for kind in kinds} <= {f.name for f in index.iterdir()}
+    before = segments.seconds_building()
+    with Archive(index) as archive:
+        found = archive.search("cocoa", facets=("place", "year"), sort="newest")
+    assert found.total > 0 and found.facets
+    assert segments.seconds_building() == before, "the first query built arrays"

@@ -23,7 +23,8 @@ from dateline.indexer.engine.segments import (
     segment_ids,
     segments_of,
 )
-from dateline.indexer.engine.store import live_run
+from dateline.indexer.engine.store import live_run, open_index
+from dateline.indexer.fields import FACET_FIELDS, TEXT_FIELDS
 from dateline.search import plan
 from dateline.search.output import MARK_END, MARK_START
 
@@ -69,6 +70,19 @@ class IndexView:
 
     def close(self) -> None:
         self._searcher.close()
+
+    def build_arrays(self) -> None:
+        """Build every segment's arrays that queries read (text lengths, dates, facet maps) and
+        keep them beside the index, where they are not yet: an indexing run ends with this, so
+        a later process's first query finds them (at a million articles, building them was most
+        of a first query's 1.2-4.6 s)."""
+        for segment in self.segments:
+            for field in TEXT_FIELDS:
+                segment.lengths(field)
+            segment.days()
+            segment.instants()
+            for facet in FACET_FIELDS:
+                segment.facet(facet.name)
 
     @property
     def state(self) -> str:
@@ -165,3 +179,12 @@ class IndexView:
         if held is None or held > budget:
             for segment in self.segments:
                 segment.release_mapped_pages()
+
+
+def build_arrays(path: Path) -> None:
+    """IndexView.build_arrays over the latest generation of the index at `path`."""
+    view = IndexView(open_index(path), path, plan.Ranking(), ArrayCache(path), PostingsCache())
+    try:
+        view.build_arrays()
+    finally:
+        view.close()
