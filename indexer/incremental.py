@@ -257,11 +257,13 @@ def index_sources(
                             on_progress(done, total, report)
             if prune:
                 pending += prune_gone(writer, indexed_sources, in_part, report)
-            if pending or report.removed or in_part != store.resume:
+            committed = bool(pending or report.removed or in_part != store.resume)
+            if committed:
                 writer.commit(in_part)
-                build_arrays(store.path)
             else:
                 writer.cancel()
+        if committed:  # outside: a failure here is not the writer's to cancel
+            build_arrays(store.path)
         report.seconds = time.perf_counter() - started
         return report
 
