@@ -23,6 +23,7 @@ from whoosh.system import pack_uint
 from whoosh.util.numeric import length_to_byte
 
 from dateline.indexer.engine.analysis import news_words, stemmer
+from dateline.indexer.engine.formats import encode_varint_array
 from dateline.indexer.engine.segments import LENGTH_OF_BYTE
 
 SPELLING_VALUE = pack_uint(1)  # a spelling word's posting value: frequency 1, as its weight says
@@ -102,7 +103,7 @@ class NewsText:
         gaps = np.diff(positions, prepend=0)
         gaps[first_of_posting] = positions[first_of_posting]
         del positions
-        data, sizes = encode_varints(gaps)
+        data, sizes = encode_varint_array(gaps)
         value_ends = np.cumsum(np.add.reduceat(sizes, first_of_posting))
         term_of_posting, docnums = np.divmod(key[first_of_posting], documents)
         frequencies = np.diff(np.append(first_of_posting, len(key)))
@@ -126,26 +127,11 @@ class NewsText:
     def spelling_postings(self) -> Iterator[TermPostings]:
         """The whole words, each with one posting of document 0 for every document that has it: what
         Whoosh's writer gives a separate spelling field (its corrector counts them)."""
-        for word in sorted(self.spelling or ()):
-            count = self.spelling[word]  # type: ignore[index]
+        documents = self.spelling or Counter()
+        for word in sorted(documents):
+            count = documents[word]
             yield TermPostings(word.encode("utf-8"), [0] * count, [1.0] * count, [SPELLING_VALUE] * count,
                                [0] * count)
-
-
-def encode_varints(numbers: np.ndarray) -> tuple[bytes, np.ndarray]:
-    """Non-negative integers as LEB128 (formats.encode_varints), all at once; and each one's size."""
-    sizes = np.ones(len(numbers), dtype=np.int64)
-    for bits in (7, 14, 21, 28, 35, 42, 49, 56):
-        sizes += numbers >= (1 << bits)
-    if len(numbers) == 0 or sizes.max() == 1:
-        return numbers.astype(np.uint8).tobytes(), sizes
-    out = np.empty(int(sizes.sum()), dtype=np.uint8)
-    at = np.cumsum(sizes) - sizes
-    for byte in range(int(sizes.max())):
-        more = sizes > byte
-        continued = (sizes[more] > byte + 1).astype(np.uint8) << 7
-        out[at[more] + byte] = ((numbers[more] >> (7 * byte)) & 127).astype(np.uint8) | continued
-    return out.tobytes(), sizes
 
 
 def write_field(fieldwriter: Any, fieldname: str, field: Any, terms: Iterator[TermPostings]) -> None:

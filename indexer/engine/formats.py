@@ -23,13 +23,24 @@ def encode_varints(numbers: Sequence[int]) -> bytes:
     byte but a number's last."""
     if all(number < 128 for number in numbers):
         return bytes(numbers)
-    out = bytearray()
-    for number in numbers:
-        while number >= 128:
-            out.append((number & 127) | 128)
-            number >>= 7
-        out.append(number)
-    return bytes(out)
+    return encode_varint_array(np.asarray(numbers, dtype=np.int64))[0]
+
+
+def encode_varint_array(numbers: np.ndarray) -> tuple[bytes, np.ndarray]:
+    """encode_varints of a whole array at once (a segment's position gaps), and each number's size
+    in bytes."""
+    sizes = np.ones(len(numbers), dtype=np.int64)
+    for bits in (7, 14, 21, 28, 35, 42, 49, 56):
+        sizes += numbers >= (1 << bits)
+    if len(numbers) == 0 or sizes.max() == 1:
+        return numbers.astype(np.uint8).tobytes(), sizes
+    out = np.empty(int(sizes.sum()), dtype=np.uint8)
+    at = np.cumsum(sizes) - sizes
+    for byte in range(int(sizes.max())):
+        more = sizes > byte
+        continued = (sizes[more] > byte + 1).astype(np.uint8) << 7
+        out[at[more] + byte] = ((numbers[more] >> (7 * byte)) & 127).astype(np.uint8) | continued
+    return out.tobytes(), sizes
 
 
 def decode_varints(data: np.ndarray) -> np.ndarray:
