@@ -27,6 +27,7 @@ from dateline.corpus.records import DEFAULT_MAPPING, FieldMapping
 from dateline.corpus.sources import Part, SourceFile, file_parts, read_part, source_files
 from dateline.errors import ArchiveError, SourceError
 from dateline.indexer.document import document_from_article, document_key
+from dateline.indexer.engine.segments import file_size
 from dateline.indexer.engine.store import Resume, Store, Writer
 from dateline.indexer.engine.view import build_arrays
 from dateline.indexer.engine.writer import WriteFailed
@@ -102,14 +103,6 @@ def file_signature(path: Path, mapping: FieldMapping = DEFAULT_MAPPING) -> str:
     signature is in the index is not read again."""
     stat = path.stat()
     return f"{path}|{stat.st_size}|{stat.st_mtime_ns}" + (f"|{mapping.key}" if mapping.key else "")
-
-
-def _size(path: Path) -> int:
-    """A file's size for the progress total; a file gone since it was listed is reported when read."""
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 def read_for_index(unit: Unit, mapping: FieldMapping, ingested: datetime) -> ReadPart:
@@ -236,7 +229,7 @@ def index_sources(
         with cancelled_on_error(lambda: writer, index_dir):
             indexed_sources = store.indexed_sources()
             todo = files_to_read(store, paths, exclude, mapping, skip, report)
-            total = sum(_size(Path(path)) - (store.resume[sig].start if sig in store.resume else 0)
+            total = sum(file_size(Path(path)) - (store.resume[sig].start if sig in store.resume else 0)
                         for _, path, sig in todo)
             in_part, pending, done = dict(store.resume), 0, 0
             if todo:
@@ -263,7 +256,7 @@ def index_sources(
             else:
                 writer.cancel()
         if committed:  # outside: a failure here is not the writer's to cancel
-            build_arrays(store.path)
+            build_arrays(store.ix, store.path)
         report.seconds = time.perf_counter() - started
         return report
 

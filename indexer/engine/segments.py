@@ -109,7 +109,7 @@ class ArrayCache:
         """Whether `adding` bytes more of a kind of cache file stay within `share` of the index's
         own files (the folder is listed once a process, then counted on)."""
         if kind not in self._kept:
-            sizes = {file.name: _size(file) for file in self.path.iterdir()}
+            sizes = {file.name: file_size(file) for file in self.path.iterdir()}
             self._index_bytes = sum(size for name, size in sizes.items() if not name.startswith("cache-"))
             self._kept[kind] = sum(size for name, size in sizes.items() if _cache_kind(name) == kind)
         if self._kept[kind] + adding > share * self._index_bytes:
@@ -181,6 +181,14 @@ class Segment:
     def has(self, field: str, btext: bytes) -> bool:
         return (field, btext) in self._leaf
 
+    def _kept_name(self, kind: str, field: str, btext: bytes) -> str | None:
+        """The cache name under which a common word's decoded `kind` (postings, occurrences) is kept
+        beside the index: a word in KEPT_POSTINGS or more of the segment's documents, and an eighth
+        of them; None for a rarer word, decoded when asked for."""
+        if self._leaf.doc_frequency(field, btext) < max(KEPT_POSTINGS, self.size // 8):
+            return None
+        return f"{kind}-{field}-{hashlib.blake2b(btext, digest_size=16).hexdigest()}"
+
     def postings(self, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
         """Every document of a term in this segment (deleted ones too: callers apply `live`) and
         the term's weight (frequency) there. Documents as numpy's index type: a query indexes
@@ -188,9 +196,9 @@ class Segment:
         def decode() -> tuple[np.ndarray, np.ndarray]:
             if not self.has(field, btext):
                 return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float32)
-            if self._leaf.doc_frequency(field, btext) < max(KEPT_POSTINGS, self.size // 8):
+            name = self._kept_name("postings", field, btext)
+            if name is None:
                 return _indexable(*_block_postings(self._leaf.postings(field, btext)))
-            name = f"postings-{field}-{hashlib.blake2b(btext, digest_size=16).hexdigest()}"
             kept = self._arrays.on_disk(self.id, self.size, name, lambda: _compact(
                 *_block_postings(self._leaf.postings(field, btext)), self.size))
             return _indexable(kept["ids"], kept["weights"].astype(np.float32))
@@ -202,9 +210,9 @@ class Segment:
         def decode() -> tuple[np.ndarray]:
             if not self.has(field, btext):
                 return (np.zeros(0, dtype=np.int64),)
-            if self._leaf.doc_frequency(field, btext) < max(KEPT_POSTINGS, self.size // 8):
+            name = self._kept_name("occurrences", field, btext)
+            if name is None:
                 return (self._decoded_occurrences(field, btext),)
-            name = f"occurrences-{field}-{hashlib.blake2b(btext, digest_size=16).hexdigest()}"
             kept = self._arrays.on_disk(self.id, self.size, name,
                                         lambda: {"keys": self._decoded_occurrences(field, btext)},
                                         share=KEPT_OCCURRENCES)
@@ -380,8 +388,9 @@ def _cache_kind(name: str) -> str | None:
     return parts[2] if len(parts) > 2 and parts[0] == "cache" else None
 
 
-def _size(file: Path) -> int:
-    """A file's size; 0 for one gone since the folder was listed (another process's commit)."""
+def file_size(file: Path) -> int:
+    """A file's size; 0 for one gone since its folder was listed (another process's commit; a
+    source file, which is reported when read)."""
     try:
         return file.stat().st_size
     except OSError:

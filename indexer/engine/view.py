@@ -23,7 +23,7 @@ from dateline.indexer.engine.segments import (
     segment_ids,
     segments_of,
 )
-from dateline.indexer.engine.store import live_run, open_index
+from dateline.indexer.engine.store import live_run
 from dateline.indexer.fields import FACET_FIELDS, TEXT_FIELDS
 from dateline.search import plan
 from dateline.search.output import MARK_END, MARK_START
@@ -181,9 +181,10 @@ class IndexView:
                 segment.release_mapped_pages()
 
 
-def build_arrays(path: Path) -> None:
-    """IndexView.build_arrays over the latest generation of the index at `path`."""
-    view = IndexView(open_index(path), path, plan.Ranking(), ArrayCache(path), PostingsCache())
+def build_arrays(ix: Any, path: Path) -> None:
+    """IndexView.build_arrays over the latest generation of an open index (what the writer just
+    committed to), in the folder `path`."""
+    view = IndexView(ix, path, plan.Ranking(), ArrayCache(path), PostingsCache())
     try:
         view.build_arrays()
     finally:
