@@ -84,7 +84,7 @@ def indexed(tree: Path, corpus: Path, index: Path) -> str:
     """Index the corpus with the commit's own code: seconds taken and MB written."""
     result = subprocess.run([sys.executable, "-c", INDEXER, str(tree), str(corpus), str(index)],
                             capture_output=True, text=True, check=True, env={"PATH": "/usr/bin:/bin"})
-    size = sum(f.stat().st_size for f in index.iterdir() if not f.name.startswith("cache-"))
+    size = sum(f.stat().st_size for f in index.iterdir() if f.is_file() and not f.name.startswith("cache-"))
     return f"indexed in {result.stdout.strip()} s, {size / 2**20:.1f} MB"  # MB as bench/run.py counts them
 
 
@@ -121,7 +121,7 @@ def main() -> None:
             for commit, tree in trees.items():  # cold: each builds its own caches
                 index = work / f"index-{commit}"
                 source = work / (f"own-{commit}" if args.index_each else "index")
-                shutil.copytree(source, index, ignore=shutil.ignore_patterns("cache-*"))
+                shutil.copytree(source, index, ignore=shutil.ignore_patterns("cache-*", "cache"))
                 cold = timed(tree, index, 1)
                 blanks = " | ".join("" for _ in QUERIES)
                 print(f"| {commit} (cold) | {cold[0]} | {cold[1]} | {blanks} |")

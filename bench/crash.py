@@ -87,7 +87,8 @@ def damage(folder: Path, count: int, rng: random.Random) -> None:
         copy = folder / "damaged"
         shutil.rmtree(copy, ignore_errors=True)
         shutil.copytree(index, copy)
-        targets = sorted(copy.glob("*.seg")) + sorted(copy.glob("*.toc")) + sorted(copy.glob("cache-*.npz"))
+        targets = [file for pattern in ("*.seg", "*.toc", "cache/*.arrays")
+                   for file in sorted(copy.glob(pattern))]
         target = targets[trial % len(targets)]
         flip(target, rng.choice([1, 10, 200, 2000]), seed=trial)
         for query in QUERIES:

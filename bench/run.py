@@ -438,8 +438,9 @@ def _index(sources: list[str], index: Path) -> None:
 
 def _without_caches(index: Path) -> Path:
     """The index as a new reader meets it: no array caches written yet."""
-    for cache in index.glob("cache-*"):
-        shutil.rmtree(cache) if cache.is_dir() else cache.unlink()
+    from dateline.indexer.engine.segments import CACHE_FOLDER
+
+    shutil.rmtree(index / CACHE_FOLDER, ignore_errors=True)
     return index
 
 

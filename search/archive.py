@@ -657,7 +657,7 @@ class Archive:
         """What the archive holds: its size, the top values of each facet, and its date span."""
         results = self.search(facets=facets, facet_limit=top, limit=1)
         oldest = self.search(sort="oldest", limit=1).hits
-        size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
+        size = sum(f.stat().st_size for f in self.path.rglob("*") if f.is_file())  # cache files too
         return ArchiveStats(
             articles=results.total, size_bytes=size, facets=results.facets,
             first=oldest[0].article.published if oldest else None,

@@ -64,7 +64,7 @@ def damaged(tmp_path, built) -> tuple[Path, dict]:
 @pytest.mark.parametrize("damage", ["truncated", "bit-flipped", "empty", "another field's"])
 def test_a_damaged_or_foreign_cache_is_rebuilt_not_trusted(damaged, damage):
     index, expected = damaged
-    cache = next(index.glob("cache-*-facet-place.arrays"))
+    cache = next(index.glob("cache/*-facet-place.arrays"))
     if damage == "truncated":
         cache.write_bytes(cache.read_bytes()[:500])
     elif damage == "bit-flipped":
@@ -72,7 +72,7 @@ def test_a_damaged_or_foreign_cache_is_rebuilt_not_trusted(damaged, damage):
     elif damage == "empty":
         cache.write_bytes(b"")
     else:
-        shutil.copy(next(index.glob("cache-*-facet-topic.arrays")), cache)
+        shutil.copy(next(index.glob("cache/*-facet-topic.arrays")), cache)
     assert answer(index) == expected
     assert answer(index) == expected, "the rebuilt cache is right too"
 

@@ -176,7 +176,7 @@ def test_building_a_segments_arrays_is_left_out_of_the_time_limit(tmp_path, reut
     from dateline.search import Archive
 
     copy = tmp_path / "index"
-    shutil.copytree(reuters_index, copy, ignore=shutil.ignore_patterns("cache-*"))
+    shutil.copytree(reuters_index, copy, ignore=shutil.ignore_patterns(segments.CACHE_FOLDER))
     original = segments.ArrayCache.get
 
     def slow(self, segment_id, size, name, build):

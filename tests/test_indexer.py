@@ -234,21 +234,35 @@ def test_editing_one_record_updates_that_article_only(tmp_path, reuters):
         assert archive.search('"inserted words move"').total == 1 and archive.search().total == 1000
 
 
-def test_an_indexing_run_leaves_the_arrays_a_first_query_reads(tmp_path, reuters):
+def test_an_indexing_run_leaves_the_arrays_a_first_query_reads(tmp_path, reuters, monkeypatch):
     """An indexing run ends by writing every segment's query arrays (text lengths, dates, facet
-    maps) beside the index: a later process's first query, facets and date order included, builds
-    none of them."""
+    maps, the postings of common words) beside the index: a later process's first query, facets and
+    date order included, builds none of them and decodes no posting block of a common word."""
     from dateline.indexer.engine import segments
     from dateline.indexer.fields import FACET_FIELDS
 
+    monkeypatch.setattr(segments, "KEPT_POSTINGS", 200)  # common: in 200 of 2,000 articles, as 2,048 of 16,000
     index = tmp_path / "index"
     index_sources([reuters / "reut2-000.sgm", reuters / "reut2-001.sgm"], index, workers=1)
     with Archive(index) as archive:
         ids = segments.segment_ids(archive.view.segments)
+        common = [(segment.id, field, text) for segment in archive.view.segments for field in ("title", "body")
+                  for text, info in segment._leaf.iter_field(field) if info.doc_frequency() >= segment._common()]
     kinds = {"lengths-title", "lengths-body", "days", "instants", *(f"facet-{f.name}" for f in FACET_FIELDS)}
-    assert {f"cache-{i}-{kind}.arrays" for i in ids for kind in kinds} <= {f.name for f in index.iterdir()}
+    files = {f.name for f in (index / segments.CACHE_FOLDER).iterdir()}
+    assert {f"{i}-{kind}.arrays" for i in ids for kind in kinds} <= files
+    assert b"said" in {text for _, _, text in common} and len(common) > 20
+    assert sum("-postings-" in f for f in files) == len(common)
+
+    block_postings, common_words = segments._block_postings, {(field, text) for _, field, text in common}
+
+    def decoded(matcher, *args):
+        assert matcher.term() not in common_words, f"{matcher.term()}: a common word's blocks were decoded"
+        return block_postings(matcher, *args)
+
     before = segments.seconds_building()
+    monkeypatch.setattr(segments, "_block_postings", decoded)
     with Archive(index) as archive:
-        found = archive.search("cocoa", facets=("place", "year"), sort="newest")
-    assert found.total > 0 and found.facets
+        found = archive.search("said", facets=("place", "year"), sort="newest")
+    assert found.total > 1000 and found.facets
     assert segments.seconds_building() == before, "the first query built arrays"

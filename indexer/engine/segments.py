@@ -43,6 +43,7 @@ Arrays = dict[str, np.ndarray]
 Postings = tuple[np.ndarray, np.ndarray]  # documents, and weights
 Cached = TypeVar("Cached", Postings, tuple[np.ndarray])  # postings, or occurrences
 CACHE_VERSION = 4  # bump when what a cache file holds changes
+CACHE_FOLDER = "cache"  # in the index folder, away from Whoosh's files: Whoosh lists its folder at every open
 CACHE_SUFFIX = ".arrays"  # a header line (JSON: label, digest, each array's dtype and shape), then bytes
 KEPT_POSTINGS = 2048  # a term in this many of a segment's documents, and an eighth, is kept decoded on disk
 KEPT_OCCURRENCES = 0.25  # kept occurrences stay under this share of the index's own files
@@ -77,7 +78,7 @@ class ArrayCache:
     older one computed for the segments they have in common."""
 
     def __init__(self, path: Path):
-        self.path = path
+        self.path, self.folder = path, path / CACHE_FOLDER
         self._arrays: dict[tuple[str, str], Arrays] = {}
         self._kept: dict[str, int] = {}  # bytes of each kind of cache file kept within a share
         self._index_bytes = 0
@@ -95,7 +96,7 @@ class ArrayCache:
         word) stay under that share of the index's own files: kept on demand, as a phrase keeps
         its words' occurrences, they would otherwise grow with every new query."""
         label = {"version": CACHE_VERSION, "segment": segment_id, "size": size, "name": name}
-        file = self.path / f"cache-{segment_id}-{name}{CACHE_SUFFIX}"
+        file = self._file(segment_id, name)
         arrays = _load(file, label)
         if arrays is None:
             started = time.monotonic()
@@ -105,13 +106,20 @@ class ArrayCache:
                 _store(file, arrays, label)
         return arrays
 
+    def _file(self, segment_id: str, name: str) -> Path:
+        return self.folder / f"{segment_id}-{name}{CACHE_SUFFIX}"
+
+    def kept(self, segment_id: str, name: str) -> bool:
+        """Whether a file of these arrays is beside the index (not read: whether it is sound is
+        checked when it is)."""
+        return self._file(segment_id, name).exists()
+
     def _room(self, kind: str, share: float, adding: int) -> bool:
         """Whether `adding` bytes more of a kind of cache file stay within `share` of the index's
         own files (the folder is listed once a process, then counted on)."""
         if kind not in self._kept:
-            sizes = {file.name: file_size(file) for file in self.path.iterdir()}
-            self._index_bytes = sum(size for name, size in sizes.items() if not name.startswith("cache-"))
-            self._kept[kind] = sum(size for name, size in sizes.items() if _cache_kind(name) == kind)
+            self._index_bytes = sum(file_size(file) for file in self.path.iterdir() if file.is_file())
+            self._kept[kind] = sum(file_size(Path(f)) for f in self._files() if _cache_kind(f.name) == kind)
         if self._kept[kind] + adding > share * self._index_bytes:
             return False
         self._kept[kind] += adding
@@ -122,9 +130,20 @@ class ArrayCache:
         earlier cache format)."""
         for key in [k for k in self._arrays if k[0] not in segment_ids]:
             del self._arrays[key]
-        for file in self.path.glob("cache-*"):
-            if file.name.split("-")[1] not in segment_ids or file.suffix != CACHE_SUFFIX:
+        if not self.folder.is_dir():
+            for file in self.path.glob("cache-*"):  # kept beside Whoosh's files, as until 12-05
                 file.unlink(missing_ok=True)
+        for entry in self._files():
+            if entry.name.split("-")[0] not in segment_ids or not entry.name.endswith(CACHE_SUFFIX):
+                Path(entry.path).unlink(missing_ok=True)
+
+    def _files(self) -> list[os.DirEntry]:
+        """The cache files, as the folder lists them (a million articles' index keeps 13,000)."""
+        try:
+            with os.scandir(self.folder) as entries:
+                return list(entries)
+        except OSError:  # none written yet
+            return []
 
 
 class PostingsCache:
@@ -185,9 +204,27 @@ class Segment:
         """The cache name under which a common word's decoded `kind` (postings, occurrences) is kept
         beside the index: a word in KEPT_POSTINGS or more of the segment's documents, and an eighth
         of them; None for a rarer word, decoded when asked for."""
-        if self._leaf.doc_frequency(field, btext) < max(KEPT_POSTINGS, self.size // 8):
+        if self._leaf.doc_frequency(field, btext) < self._common():
             return None
         return f"{kind}-{field}-{hashlib.blake2b(btext, digest_size=16).hexdigest()}"
+
+    def _common(self) -> int:
+        return max(KEPT_POSTINGS, self.size // 8)
+
+    def keep_common_postings(self, field: str) -> None:
+        """Decode and keep the postings of every common word of a text field that are not kept yet,
+        as a query for each would: an indexing run ends with this, so that a new process's first
+        query decodes no compressed block of a common word (at a million articles, `oil`'s were
+        most of such a query's 814 ms)."""
+        for btext, info in self._leaf.iter_field(field):
+            if info.doc_frequency() >= self._common():
+                name = self._kept_name("postings", field, btext)
+                if name is not None and not self._arrays.kept(self.id, name):
+                    self._kept_postings(name, field, btext)
+
+    def _kept_postings(self, name: str, field: str, btext: bytes) -> Arrays:
+        return self._arrays.on_disk(self.id, self.size, name, lambda: _compact(
+            *_block_postings(self._leaf.postings(field, btext)), self.size))
 
     def postings(self, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
         """Every document of a term in this segment (deleted ones too: callers apply `live`) and
@@ -199,8 +236,7 @@ class Segment:
             name = self._kept_name("postings", field, btext)
             if name is None:
                 return _indexable(*_block_postings(self._leaf.postings(field, btext)))
-            kept = self._arrays.on_disk(self.id, self.size, name, lambda: _compact(
-                *_block_postings(self._leaf.postings(field, btext)), self.size))
+            kept = self._kept_postings(name, field, btext)
             return _indexable(kept["ids"], kept["weights"].astype(np.float32))
         return self._postings.get((self.id, field, btext), decode)
 
@@ -383,9 +419,9 @@ def _blocks(matcher: Any, values: bool = False) -> Iterator[tuple[np.ndarray, np
 
 
 def _cache_kind(name: str) -> str | None:
-    """What a cache file holds (cache-SEGMENT-KIND-....arrays), None for any other file."""
-    parts = name.split("-")
-    return parts[2] if len(parts) > 2 and parts[0] == "cache" else None
+    """What a cache file holds (SEGMENT-KIND-....arrays), None for any other file."""
+    parts = name.removesuffix(CACHE_SUFFIX).split("-")
+    return parts[1] if len(parts) > 1 and name.endswith(CACHE_SUFFIX) else None
 
 
 def file_size(file: Path) -> int:
@@ -447,6 +483,7 @@ def _store(file: Path, arrays: Arrays, label: dict[str, Any]) -> None:
     layout = [[name, array.dtype.str, list(array.shape)] for name, array in contiguous.items()]
     header = json.dumps({"label": label, "digest": _digest(contiguous), "arrays": layout})
     try:
+        file.parent.mkdir(exist_ok=True)
         tmp = file.with_suffix(".tmp")
         with tmp.open("wb") as out:
             out.write(header.encode() + b"\n")
