@@ -44,6 +44,7 @@ from dateline.corpus.records import DEFAULT_MAPPING, FieldMapping
 from dateline.errors import ArchiveError, DatelineError, SourceError
 from dateline.indexer.document import document_from_article, document_key
 from dateline.indexer.engine.store import Store, write_segment
+from dateline.indexer.engine.view import build_arrays
 from dateline.indexer.incremental import (
     PROCS,
     IndexReport,
@@ -302,11 +303,15 @@ def index_sources_on_spark(
             report.resumed = sum(unit.first and unit.resumed for unit in units)
         in_part = {sig: point for sig, point in store.resume.items() if sig not in {sig for *_, sig in todo}}
         pruned = prune_gone(writer, indexed_sources, in_part, report) if prune else 0
-        if units or pruned or in_part != store.resume:
+        committed = bool(units or pruned or in_part != store.resume)
+        if committed:
             writer.commit(in_part)
         else:
             writer.cancel()
         clock("committing")
+    if committed:  # as index_sources ends: the arrays a first query reads, outside the writer's block
+        build_arrays(store.ix, store.path)
+        clock("building query arrays")
     if parquet is not None:
         try:
             write_parquet_archive(spark, index_dir, parquet, shards or sc.defaultParallelism)

@@ -121,7 +121,10 @@ def test_incremental_runs_on_spark_change_what_a_local_run_changes(tmp_path, reu
     assert "30 added, 1 updated, 1998 unchanged, 1 removed; 3 files read" in second[1].stderr
     steps = re.findall(r"^  ([A-Za-z ]+) \d+\.\ds$", second[1].stderr, re.M)  # what each step took
     assert steps == ["starting Spark", "reading", "matching reprints", "writing segments", "committing",
-                     "writing Parquet"]
+                     "building query arrays", "writing Parquet"]
+    kinds = [{file.name.partition("-")[2] for file in (tmp_path / name / "cache").iterdir()}
+             for name in ("local", "spark")]  # before any query: what each run left
+    assert kinds[0] == kinds[1] and "days.arrays" in kinds[1]
     assert_same_index(tmp_path / "local", tmp_path / "spark")
     with Archive(tmp_path / "spark") as archive:
         generation = archive.generation
