@@ -74,7 +74,8 @@ def split_trailer(text: str) -> tuple[str, Trailer]:
     rest = text.rstrip()
     license_text = editors = None
     last = last_sentence(rest)
-    if _LICENSE_CUES.search(last) and (len(last) < len(rest) or len(last) < 300):
+    # the cues are looked for last: a long text with no sentence end (a transcript) has no license
+    if (len(last) < len(rest) or len(last) < 300) and _LICENSE_CUES.search(last):
         rest = rest[: len(rest) - len(last)].rstrip()
         leading = _LEADING_INITIALS.match(last)
         if leading:
