@@ -121,7 +121,8 @@ class ArrayCache:
         own files (the folder is listed once a process, then counted on)."""
         if kind not in self._kept:
             self._index_bytes = sum(file_size(file) for file in self.path.iterdir() if file.is_file())
-            self._kept[kind] = sum(file_size(Path(f)) for f in self._files() if _cache_kind(f.name) == kind)
+            self._kept[kind] = sum(file_size(Path(entry)) for entry in self._files()
+                                   if _cache_file(entry.name)[1] == kind)
         if self._kept[kind] + adding > share * self._index_bytes:
             return False
         self._kept[kind] += adding
@@ -143,8 +144,7 @@ class ArrayCache:
             for file in self.path.glob("cache-*"):  # kept beside Whoosh's files, as until 12-05
                 file.unlink(missing_ok=True)
         for entry in self._files():
-            stale = entry.name.split("-")[0] not in segment_ids or not entry.name.endswith(CACHE_SUFFIX)
-            if stale and entry.name != KEPT_FOR:
+            if entry.name != KEPT_FOR and _cache_file(entry.name)[0] not in segment_ids:
                 Path(entry.path).unlink(missing_ok=True)
         try:
             self.folder.mkdir(exist_ok=True)
@@ -223,7 +223,7 @@ class Segment:
         of them; None for a rarer word, decoded when asked for."""
         if self._leaf.doc_frequency(field, btext) < self._common():
             return None
-        return f"{kind}-{field}-{hashlib.blake2b(btext, digest_size=16).hexdigest()}"
+        return _word_cache_name(kind, field, btext)
 
     def _common(self) -> int:
         return max(KEPT_POSTINGS, self.size // 8)
@@ -233,10 +233,11 @@ class Segment:
         as a query for each would: an indexing run ends with this, so that a new process's first
         query decodes no compressed block of a common word (at a million articles, `oil`'s were
         most of such a query's 814 ms)."""
+        common = self._common()
         for btext, info in self._leaf.iter_field(field):
-            if info.doc_frequency() >= self._common():
-                name = self._kept_name("postings", field, btext)
-                if name is not None and not self._arrays.stored(self.id, name):
+            if info.doc_frequency() >= common:
+                name = _word_cache_name("postings", field, btext)
+                if not self._arrays.stored(self.id, name):
                     self._kept_postings(name, field, btext)
 
     def _kept_postings(self, name: str, field: str, btext: bytes) -> Arrays:
@@ -435,10 +436,18 @@ def _blocks(matcher: Any, values: bool = False) -> Iterator[tuple[np.ndarray, np
         matcher._next_block()
 
 
-def _cache_kind(name: str) -> str | None:
-    """What a cache file holds (SEGMENT-KIND-....arrays), None for any other file."""
-    parts = name.removesuffix(CACHE_SUFFIX).split("-")
-    return parts[1] if len(parts) > 1 and name.endswith(CACHE_SUFFIX) else None
+def _word_cache_name(kind: str, field: str, btext: bytes) -> str:
+    """The cache name of a word's decoded `kind` (postings, occurrences) in a segment."""
+    return f"{kind}-{field}-{hashlib.blake2b(btext, digest_size=16).hexdigest()}"
+
+
+def _cache_file(name: str) -> tuple[str, str]:
+    """The segment and the kind of what a cache file holds (SEGMENT-KIND-....arrays, as
+    ArrayCache._file names it); two empty strings for any other file."""
+    if not name.endswith(CACHE_SUFFIX):
+        return "", ""
+    segment, _, rest = name.removesuffix(CACHE_SUFFIX).partition("-")
+    return segment, rest.split("-")[0]
 
 
 def file_size(file: Path) -> int:
