@@ -32,7 +32,7 @@ from dateline.indexer.engine.store import Resume, Store, Writer
 from dateline.indexer.engine.view import build_arrays
 from dateline.indexer.engine.writer import WriteFailed
 from dateline.indexer.fields import DEFAULT_INDEX
-from dateline.indexer.reprints import ReprintGroups, signature
+from dateline.indexer.reprints import ReprintGroups, index_scheme, signature
 
 PROCS = 2
 
@@ -105,11 +105,12 @@ def file_signature(path: Path, mapping: FieldMapping = DEFAULT_MAPPING) -> str:
     return f"{path}|{stat.st_size}|{stat.st_mtime_ns}" + (f"|{mapping.key}" if mapping.key else "")
 
 
-def read_for_index(unit: Unit, mapping: FieldMapping, ingested: datetime) -> ReadPart:
-    """Runs in a worker process: read one part of a file and sign each article for reprint detection."""
+def read_for_index(unit: Unit, mapping: FieldMapping, ingested: datetime, scheme: bytes) -> ReadPart:
+    """Runs in a worker process: read one part of a file and sign each article for reprint detection,
+    in the index's signature scheme."""
     items = read_part(unit.source.path, unit.part, ingested, unit.source.name, mapping)
-    signatures = [signature(item.title, item.body, item.published) if isinstance(item, Article) else b""
-                  for item in items]
+    signatures = [signature(item.title, item.body, item.published, scheme) if isinstance(item, Article)
+                  else b"" for item in items]
     return ReadPart(unit, items, signatures)
 
 
@@ -237,7 +238,8 @@ def index_sources(
                 workers = workers or os.cpu_count() or 1
                 with ProcessPoolExecutor(max_workers=workers) as pool:
                     ingested = datetime.now(timezone.utc)
-                    read = functools.partial(read_for_index, mapping=mapping, ingested=ingested)
+                    read = functools.partial(read_for_index, mapping=mapping, ingested=ingested,
+                                             scheme=index_scheme(store))
                     units = units_to_read(todo, store.resume)
                     results = _in_order(pool if workers > 1 else None, read, units, ahead=2 * workers)
                     for result in results:

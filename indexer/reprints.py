@@ -10,6 +10,7 @@ the facts agree (`same_story`). bench/reprints.py measures this on labelled Reut
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -18,12 +19,16 @@ import tempfile
 from array import array
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 from datasketch import MinHash
 
 from dateline.corpus.article import aware
 from dateline.corpus.script import ascii_digits
+
+if TYPE_CHECKING:
+    from dateline.indexer.engine.store import Store
 
 NUM_PERM = 64
 SHINGLE = 5
@@ -35,7 +40,11 @@ CONTAINED = 0.6  # share of the shorter copy's 5-grams that the longer one has
 FACTS_KEPT = 0.9  # share of the facts of the copy stating fewer that the other states too
 DAYS_APART = 7  # copies further apart are a recurring notice, not a reprint
 _HASHES = NUM_PERM * 8  # bytes of a MinHash signature; the facts follow it
-_FACTS = b"v2\n"  # marks the facts as JSON; earlier signatures list numbers and tickers, one per line
+# How a signature's 5-grams were hashed, named by the mark before its facts (as JSON). An index keeps
+# the scheme of its first signatures (index_scheme), so its stories stay comparable.
+WORD_HASHES = b"v3\n"  # each word hashed once (BLAKE2b), a 5-gram a mix of its five words' hashes
+SHA1_GRAMS = b"v2\n"  # each 5-gram's text hashed by SHA-1 (datasketch's default); indexes of 2026-11
+SCHEMES = (WORD_HASHES, SHA1_GRAMS)  # earlier still: SHA-1, and numbers and tickers one per line
 _WORD = re.compile(r"\w+")
 _TICKER = re.compile(r"[<\[]([A-Z][A-Z0-9&]*)(?:\.[A-Z]{1,3})?[>\]]")  # <BAC.N>, [BTOM.MI]: BAC, BTOM
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,:/]\d+)*(?:-\d+/\d+)?")  # 1.5, 2,000, 3/4, 6-1/16, 09:15
@@ -54,6 +63,38 @@ def shingles(body: str) -> set[bytes]:
 
 # Drawing the hash permutations is costly; every signature shares one set, made once.
 _PERMUTATIONS = MinHash(num_perm=NUM_PERM, scheme=SCHEME).permutations
+# odd 64-bit multipliers, one a place in the 5-gram: a 5-gram's hash is the high half of their sum
+_PLACES = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
+                    0xFF51AFD7ED558CCD], dtype=np.uint64)
+_WORD_HASHES: dict[str, int] = {}  # a reading process's words seen, hashed once each
+_WORDS_KEPT = 200_000  # then forgotten: some 30 MB
+
+
+def _word_hash(word: str) -> int:
+    if len(_WORD_HASHES) >= _WORDS_KEPT:
+        _WORD_HASHES.clear()
+    value = _WORD_HASHES[word] = int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(),
+                                                "little")
+    return value
+
+
+def word_gram_hashes(body: str) -> np.ndarray:
+    """WORD_HASHES' 5-gram hashes, made in numpy: hashing each 5-gram's text (SHA1_GRAMS) was a
+    third of reading an article."""
+    words = _WORD.findall(body.casefold())
+    grams = len(words) - SHINGLE + 1
+    if grams < 1:
+        return np.zeros(0, dtype=np.uint64)
+    known = _WORD_HASHES.get
+    found = [known(word) for word in words]
+    if None in found:
+        found = [_word_hash(word) if value is None else value
+                 for word, value in zip(words, found, strict=True)]
+    hashes = np.array(found, dtype=np.uint64)
+    mixed = hashes[:grams] * _PLACES[0]
+    for place in range(1, SHINGLE):
+        mixed += hashes[place:grams + place] * _PLACES[place]  # wraps at 2**64, as meant
+    return np.unique(mixed >> np.uint64(32))
 
 
 def tickers(text: str) -> frozenset[str]:
@@ -75,7 +116,8 @@ def numbers(text: str) -> frozenset[str]:
 def lede_names(body: str) -> frozenset[str]:
     """The capitalised words of the first sentence: who the story is about (Irving Trust, TCF
     Banking), which another company's notice in the same words changes."""
-    return frozenset(name.casefold() for name in _NAME.findall(_LEDE_END.split(body, maxsplit=1)[0]))
+    end = _LEDE_END.search(body)
+    return frozenset(name.casefold() for name in _NAME.findall(body, 0, end.start() if end else len(body)))
 
 
 @dataclass(frozen=True)
@@ -83,6 +125,7 @@ class Story:
     """What a signature tells about one article: its 5-grams' MinHash values and the facts copies keep."""
 
     hashes: np.ndarray
+    scheme: bytes  # how its 5-grams were hashed: stories of two schemes are not compared
     shingles: int | None  # how many 5-grams; None in signatures written before it was kept
     published: datetime | None
     tickers: frozenset[str]
@@ -91,32 +134,48 @@ class Story:
     names: frozenset[str] = frozenset()
 
 
-def signature(title: str, body: str, published: datetime | None = None) -> bytes:
+def gram_hashes(body: str, scheme: bytes) -> list[int]:
+    """The 32-bit hashes of the body's distinct word 5-grams, as the scheme makes them."""
+    if scheme == WORD_HASHES:
+        return word_gram_hashes(body).tolist()
+    return [int.from_bytes(hashlib.sha1(text).digest()[:4], "little") for text in shingles(body)]
+
+
+def signature(title: str, body: str, published: datetime | None = None, scheme: bytes = WORD_HASHES) -> bytes:
     """The MinHash of the body's word 5-grams, then the story's facts as JSON; empty for bodies too
     short to compare."""
-    grams = shingles(body)
-    if len(grams) < 3:
+    hashes = gram_hashes(body, scheme)
+    if len(hashes) < 3:
         return b""
-    minhash = MinHash(num_perm=NUM_PERM, scheme=SCHEME, permutations=_PERMUTATIONS)
-    minhash.update_batch(list(grams))
-    facts = {"shingles": len(grams), "published": published.isoformat() if published else None,
-             "tickers": sorted(tickers(f"{title}\n{body}")), "headline": sorted(numbers(title)),
-             "numbers": sorted(numbers(f"{title}\n{body}")),
-             "names": sorted(lede_names(body))}
-    return minhash.hashvalues.astype(np.uint64).tobytes() + _FACTS + json.dumps(facts).encode()
+    minhash = MinHash(num_perm=NUM_PERM, scheme=SCHEME, permutations=_PERMUTATIONS, hashfunc=int)
+    minhash.update_batch(hashes)
+    text = f"{title}\n{body}"
+    facts = {"shingles": len(hashes), "published": published.isoformat() if published else None,
+             "tickers": sorted(tickers(text)), "headline": sorted(numbers(title)),
+             "numbers": sorted(numbers(text)), "names": sorted(lede_names(body))}
+    return minhash.hashvalues.astype(np.uint64).tobytes() + scheme + json.dumps(facts).encode()
 
 
 def story(packed: bytes) -> Story:
     hashes = np.frombuffer(packed[:_HASHES], dtype=np.uint64)
     tail = packed[_HASHES:]
-    if not tail.startswith(_FACTS):
+    scheme = tail[:len(WORD_HASHES)]
+    if scheme not in SCHEMES:
         stated = frozenset(tail.decode().split("\n")) - {""}
-        return Story(hashes, None, None, tickers(" ".join(fact for fact in stated if fact[0] == "<")),
+        return Story(hashes, SHA1_GRAMS, None, None,
+                     tickers(" ".join(fact for fact in stated if fact[0] == "<")),
                      frozenset(), frozenset(fact for fact in stated if fact[0] != "<"))
-    facts = json.loads(tail[len(_FACTS):])
+    facts = json.loads(tail[len(scheme):])
     published = datetime.fromisoformat(facts["published"]) if facts["published"] else None
-    return Story(hashes, facts["shingles"], published, frozenset(facts["tickers"]),
+    return Story(hashes, scheme, facts["shingles"], published, frozenset(facts["tickers"]),
                  frozenset(facts["headline"]), frozenset(facts["numbers"]), frozenset(facts["names"]))
+
+
+def index_scheme(store: Store) -> bytes:
+    """The scheme an index's signatures are in (that of its first), WORD_HASHES where it has none:
+    a run signs its articles so, to compare them with the index's."""
+    packed = next((packed for _, _, packed, _ in store.reprint_signatures() if packed), b"")
+    return story(packed).scheme if packed else WORD_HASHES
 
 
 def _contained(first: Story, second: Story) -> float:
@@ -137,6 +196,8 @@ def same_story(first: Story, second: Story) -> bool:
     they are dated within DAYS_APART, name a ticker in common (if both name any), share a number
     of their headlines (if both state any), and the copy stating fewer numbers states few the
     other does not (a longer version adds facts; a different story changes them)."""
+    if first.scheme != second.scheme:
+        return False
     if first.published and second.published:
         if abs(aware(first.published) - aware(second.published)).days >= DAYS_APART:
             return False

@@ -55,7 +55,7 @@ from dateline.indexer.incremental import (
     read_for_index,
     units_to_read,
 )
-from dateline.indexer.reprints import band_keys, same_story, story
+from dateline.indexer.reprints import band_keys, index_scheme, same_story, story
 
 _ITEM_BITS = 32  # an article's ordinal: its part's number, then its place among the part's items
 
@@ -70,9 +70,10 @@ class _Read:
     packed: bytes
 
 
-def _read_unit(numbered: tuple[int, Unit], mapping: FieldMapping, ingested: datetime) -> list[_Read]:
+def _read_unit(numbered: tuple[int, Unit], mapping: FieldMapping, ingested: datetime,
+               scheme: bytes) -> list[_Read]:
     number, unit = numbered
-    result = read_for_index(unit, mapping, ingested)
+    result = read_for_index(unit, mapping, ingested, scheme)
     return [_Read((number << _ITEM_BITS) + place,
                   document_key(unit.path, item) if isinstance(item, Article) else "", item, packed)
             for place, (item, packed) in enumerate(zip(result.items, result.signatures, strict=True))]
@@ -277,7 +278,8 @@ def index_sources_on_spark(
             for key, checksum in store.checksums_of(path).items():
                 before[key], file_end[key] = checksum, last_part[path]
         if units:
-            read = functools.partial(_read_unit, mapping=mapping, ingested=datetime.now(timezone.utc))
+            read = functools.partial(_read_unit, mapping=mapping, ingested=datetime.now(timezone.utc),
+                                     scheme=index_scheme(store))
             rows = sc.parallelize(list(enumerate(units)), len(units)).flatMap(read)
             rows.persist(StorageLevel.MEMORY_AND_DISK)
             for row in sorted(rows.filter(lambda row: isinstance(row.item, SourceError)).collect(),

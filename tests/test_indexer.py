@@ -15,7 +15,7 @@ import pytest
 
 from dateline.errors import ArchiveError
 from dateline.indexer import index_sources
-from dateline.indexer.engine.store import open_index
+from dateline.indexer.engine.store import Store, open_index
 from dateline.search import Archive
 
 from .conftest import SEEDS, run_cli
@@ -192,6 +192,43 @@ def test_reprints_of_a_real_story_are_grouped(tmp_path):
         assert archive.search("Palestinians", collapse_reprints=True).total == 1
         assert {a.agency for a in archive.reprints(hits["mehr.txt"].reprint_group)} == {
             "Mehr News Agency", "Tasnim News Agency"}
+
+
+def test_an_index_signed_in_an_earlier_scheme_keeps_it_and_finds_reprints_across_runs(tmp_path, monkeypatch):
+    """Signatures of two hashing schemes cannot be compared: an index made when 5-grams were hashed
+    by SHA-1 goes on signing so, and a reprint indexed later joins the story indexed before."""
+    from dateline.indexer import incremental, reprints
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    (corpus / "mehr.txt").write_text(SEED_TEXT)
+    with monkeypatch.context() as patched:  # as a run of 2026-11 signed
+        patched.setattr(incremental, "index_scheme", lambda store: reprints.SHA1_GRAMS)
+        index_sources([corpus], index)
+    (corpus / "tasnim.txt").write_text(SEED_TEXT.replace("TEHRAN—", "TEHRAN (Tasnim) -", 1).replace(
+        " He stated that today there is more hope for victory than ever before.", "").replace(
+        "All Content by Mehr News Agency", "All Content by Tasnim News Agency"))
+    index_sources([corpus], index)
+    with Archive(index) as archive:
+        hits = {Path(h.article.provenance.source).name: h for h in archive.search(limit=10).hits}
+        assert hits["tasnim.txt"].reprint_group == hits["mehr.txt"].reprint_group
+    assert {reprints.story(packed).scheme for *_, packed, _ in Store(index).reprint_signatures()} == {
+        reprints.SHA1_GRAMS}, "the later run signed in the index's scheme"
+
+    fresh = tmp_path / "fresh"
+    index_sources([corpus], fresh)
+    assert {reprints.story(packed).scheme for *_, packed, _ in Store(fresh).reprint_signatures()} == {
+        reprints.WORD_HASHES}
+    with Archive(fresh) as archive:
+        assert archive.search(limit=10).hits[0].reprint_count == 2
+
+
+def test_signatures_of_two_schemes_are_never_one_story():
+    from dateline.indexer.reprints import SHA1_GRAMS, WORD_HASHES, same_story, signature, story
+
+    words, sha1 = (story(signature("TITLE", SEED_TEXT, scheme=scheme)) for scheme in (WORD_HASHES, SHA1_GRAMS))
+    assert same_story(words, story(signature("TITLE", SEED_TEXT))) and same_story(sha1, sha1)
+    assert not same_story(words, sha1)
 
 
 def test_reprint_sizes_agree_segment_by_segment_and_from_the_whole_view(tmp_path, monkeypatch):

@@ -267,12 +267,13 @@ def test_the_facts_of_a_story_are_written_one_way():
 
 def test_signatures_written_before_the_facts_became_json_still_compare():
     """An index built by an earlier release keeps its reprint groups: its signatures (hashes, then one
-    number or ticker a line) are read, and a new copy of such a story joins its group."""
-    from dateline.indexer.reprints import _HASHES, ReprintGroups, signature
+    number or ticker a line, 5-grams hashed by SHA-1) are read, and a new copy of such a story, signed
+    in the index's scheme, joins its group."""
+    from dateline.indexer.reprints import _HASHES, SHA1_GRAMS, ReprintGroups, signature
 
     body = ("Standard and Poor's Corp said it affirmed the AAA senior debt and A-1-plus commercial paper of "
             "National Westminster Bank Plc <NWBL.L>, about 2.5 billion dlrs of debt.")
-    packed = signature("S/P AFFIRMS NATWEST", body)
+    packed = signature("S/P AFFIRMS NATWEST", body, scheme=SHA1_GRAMS)
     earlier = packed[:_HASHES] + "\n".join(["2.5", "<NWBL.L>"]).encode()
     groups = ReprintGroups()
     groups.add_existing("old", earlier, "old-group")
