@@ -24,6 +24,7 @@ from whoosh import query as wq
 from dateline.indexer import index_sources
 from dateline.indexer.engine import segments
 from dateline.indexer.engine.parser import make_parser, parse
+from dateline.indexer.engine.store import Store
 from dateline.indexer.engine.view import weighting
 from dateline.search import Archive
 from dateline.search.plan import Ranking, fallbacks
@@ -356,6 +357,21 @@ def test_news_words_are_not_stop_words(tmp_path, monkeypatch):
         assert now.search("the").total == before.search("the").total == 0
 
 
+def test_dates_keys_and_checksums_are_columns_and_stored_fields_without_terms(updated_index):
+    """What is only ever read by document has no terms (a date had four a document, a key and a
+    checksum one): the keys come from their column, the dates from theirs, checksums stored."""
+    with Archive(updated_index) as archive:
+        for segment in archive.view.segments:
+            assert not {"date", "day", "key", "checksum"} & set(segment._leaf.indexed_field_names())
+            assert not list(segment._leaf.lexicon("date"))
+        keys = archive.fieldmap("key")
+        assert len(keys.docs) == archive.view.doc_count_all() and all("#" in key for key in keys.values)
+        assert archive.search("cocoa", sort="newest").hits[0].article.published.year == 1987
+    store = Store(updated_index)
+    source = next(iter(store.indexed_sources()))
+    assert len(set(store.checksums_of(source).values())) > 100
+
+
 def test_facets_read_from_columns_are_those_read_from_postings(updated_index):
     """A reprint group (about one value a document) is read from its column, few-valued facets from
     their posting lists; both give every live document's value (deletions are a mask applied after)."""
@@ -679,7 +695,7 @@ def _same_segments(expected_ix, got_ix, count: int) -> None:
         assert list(got.column_reader("key")) == list(expected.column_reader("key"))
 
 
-@pytest.mark.parametrize("spill_every", [None, 1_000])
+@pytest.mark.parametrize("spill_every", [None, 500])
 def test_segments_written_in_bulk_hold_what_whooshs_writer_writes(tmp_path, reuters, spill_every):
     """PooledSegmentWriter indexes news text a segment at a time (bulk.py) and keeps other postings
     in a TermPool, not Whoosh's pool (external sort): the same documents give the same postings

@@ -98,6 +98,9 @@ def test_query_language(archive):
     march = archive.search("cocoa date:[1987-03-01 TO 1987-03-31]")
     assert 0 < march.total < 127
     assert all(h.article.published.isoformat().startswith("1987-03") for h in march.hits)
+    assert archive.search("cocoa date:1987-03").total == march.total, "a month is the range of its days"
+    assert archive.explain("cocoa date:1987-03")[-1].startswith("every node evaluated with numpy"), \
+        "dates are searched by the day column: a date has no terms"
     assert archive.search("year:unknown").total == 1
 
 

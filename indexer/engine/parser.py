@@ -26,6 +26,7 @@ from whoosh.qparser import (
     syntax,
 )
 from whoosh.qparser.taggers import RegexTagger
+from whoosh.util.times import long_to_datetime
 
 from dateline.errors import QueryError
 from dateline.indexer.engine.combined import CombinedFields
@@ -258,9 +259,9 @@ class Compiler:
                 words = tuple(self.term(s.fieldname, s.text, s.boost) for s in q.subqueries)
                 return plan.Fields(words, q.boost)
             return self.compile(wq.Or(q.subqueries, boost=q.boost))
-        if isinstance(q, wq.DateRange) and q.fieldname == "date":
-            first = local_day(q.startdate) if q.startdate else None
-            last = local_day(q.enddate) if q.enddate else None
+        if isinstance(q, wq.NumericRange) and q.fieldname == "date":  # date:[… TO …], and date:2021-05
+            first = local_day(long_to_datetime(q.start)) if q.start is not None else None
+            last = local_day(long_to_datetime(q.end)) if q.end is not None else None
             return plan.Days(first, last, q.boost)
         if isinstance(q, wq.MultiTerm) and not isinstance(q, wq.NumericRange):
             return self._expansion(q)

@@ -16,21 +16,32 @@ def _text(analyzer: object, spelling: bool) -> fields.TEXT:
     return field
 
 
+def _column_only(field: fields.FieldType) -> fields.FieldType:
+    """A field kept as a column (and stored, if it is) but given no terms: what is only read by
+    document, never looked up by value. A date had four terms a document (Whoosh's numeric range
+    tiers), a key and a checksum one each: two thirds of a segment's terms, each written as a
+    posting list of its own, which was most of the time a segment took to write."""
+    field.indexed = False
+    return field
+
+
 def build_schema() -> fields.Schema:
     """One Whoosh field per registry entry. Single-valued facets are sortable columns (fast facet
-    maps); multi-valued ones comma-separated keyword lists."""
+    maps); multi-valued ones comma-separated keyword lists. Dates are searched by the day column
+    (plan.Days), keys read from their column and checksums from the stored fields: none of them is
+    indexed (indexes made before 2026-12-05 index them, and are read alike)."""
     analyzer = news_analyzer()
     kinds = {
-        "key": lambda f: fields.ID(unique=True, stored=True, sortable=True),
+        "key": lambda f: _column_only(fields.ID(stored=True, sortable=True)),
         "id": lambda f: fields.ID(stored=True),
         "path": lambda f: fields.ID(stored=True),
-        "checksum": lambda f: fields.ID(stored=True),
+        "checksum": lambda f: fields.STORED(),
         "signature": lambda f: fields.ID(),
         "text": lambda f: _text(analyzer, spelling=f.name == "body"),
         "facet": lambda f: fields.ID(stored=False, sortable=True),
         "facets": lambda f: fields.KEYWORD(stored=False, commas=True, scorable=False),
-        "instant": lambda f: fields.DATETIME(sortable=True),
-        "day": lambda f: fields.NUMERIC(int, bits=32, signed=False, sortable=True),
+        "instant": lambda f: _column_only(fields.DATETIME(sortable=True)),
+        "day": lambda f: _column_only(fields.NUMERIC(int, bits=32, signed=False, sortable=True)),
         "group": lambda f: fields.ID(stored=True, sortable=True),
         "bytes": lambda f: fields.COLUMN(columns.VarBytesColumn()),
         "article": lambda f: fields.STORED(),
