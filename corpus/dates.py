@@ -110,7 +110,7 @@ def parse_date(value: object, language: str | None = None) -> datetime | None:
     if not isinstance(value, str) or len(value) > 100:
         return None
     text = _fold(value)
-    for pattern, calendar, month in _MONTHS:
+    for pattern, calendar, month in () if text.isascii() else _MONTHS:  # month names in Arabic script
         if pattern.search(text):
             return _with_month_name(text, pattern, calendar, month)
     numeric = _NUMERIC.search(text)
