@@ -319,11 +319,11 @@ class ReprintGroups:
 
     def add_existing(self, key: str, packed: bytes, group: str) -> None:
         if packed and key not in self._number:
-            self._add(key, packed, group, story(packed))
+            self._add(key, packed, group, band_keys(story(packed)))
 
-    def _add(self, key: str, packed: bytes, group: str, told: Story) -> None:
+    def _add(self, key: str, packed: bytes, group: str, bands: np.ndarray) -> None:
         number = self._stories.append(key, group, packed)
-        self._bands.insert(number, band_keys(told))
+        self._bands.insert(number, bands)
         self._number[key] = number
 
     def assign(self, key: str, packed: bytes, article_id: str) -> str:
@@ -331,13 +331,14 @@ class ReprintGroups:
         if not packed:
             return article_id
         told = story(packed)
+        bands = band_keys(told)
         confirmed = []
-        for number in self._bands.candidates(band_keys(told)):
+        for number in self._bands.candidates(bands):
             other, group, other_packed = self._stories.read(number)
             if other != key and self._number.get(other) == number and same_story(told, story(other_packed)):
                 confirmed.append((other, group))
         group = min(confirmed)[1] if confirmed else article_id
-        self._add(key, packed, group, told)
+        self._add(key, packed, group, bands)
         return group
 
     def forget(self, key: str) -> None:
