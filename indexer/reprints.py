@@ -43,7 +43,7 @@ _HASHES = NUM_PERM * 8  # bytes of a MinHash signature; the facts follow it
 # How a signature's 5-grams were hashed, named by the mark before its facts (as JSON). An index keeps
 # the scheme of its first signatures (index_scheme), so its stories stay comparable.
 WORD_HASHES = b"v3\n"  # each word hashed once (BLAKE2b), a 5-gram a mix of its five words' hashes
-SHA1_GRAMS = b"v2\n"  # each 5-gram's text hashed by SHA-1 (datasketch's default); indexes of 2026-11
+SHA1_GRAMS = b"v2\n"  # each 5-gram's text hashed by SHA-1 (datasketch's default): indexes before 2026-12-05
 SCHEMES = (WORD_HASHES, SHA1_GRAMS)  # earlier still: SHA-1, and numbers and tickers one per line
 _WORD = re.compile(r"\w+")
 _TICKER = re.compile(r"[<\[]([A-Z][A-Z0-9&]*)(?:\.[A-Z]{1,3})?[>\]]")  # <BAC.N>, [BTOM.MI]: BAC, BTOM

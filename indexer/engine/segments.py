@@ -317,8 +317,9 @@ class Segment:
 
     def facet(self, field: str) -> FacetPart:
         def build() -> Arrays:
-            terms = list(self._leaf.lexicon(field)) if self._leaf.schema[field].indexed else []
-            if self._leaf.has_column(field) and (not terms or len(terms) > self.size // 4):
+            indexed = self._leaf.schema[field].indexed  # a key is a column only (schema.py)
+            terms = list(self._leaf.lexicon(field)) if indexed else []
+            if self._leaf.has_column(field) and (not indexed or len(terms) > self.size // 4):
                 return self._facet_from_column(field)
             return self._facet_from_postings(field, terms)
         arrays = self._cached(f"facet-{field}", build)
