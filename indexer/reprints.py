@@ -105,7 +105,9 @@ def tickers(text: str) -> frozenset[str]:
 def numbers(text: str) -> frozenset[str]:
     """The numbers a text states, written one way: 2,000 is 2000, ۱۲ is 12, "six" (as wire style
     spells small numbers) is 6; tickers are not numbers."""
-    text = _TICKER.sub(" ", ascii_digits(text))
+    text = ascii_digits(text)
+    if "<" in text or "[" in text:  # where a ticker can be: the search for one is a fifth of the time
+        text = _TICKER.sub(" ", text)
     if text.isascii():  # lower-cased alike, its number words are found without IGNORECASE, a third faster
         text = _NUMBER_WORD_LOWER.sub(lambda match: _NUMBER_WORDS[match.group()], text.lower())
     else:
