@@ -96,7 +96,8 @@ def news_words(text: str) -> tuple[int, list[str]]:
     """The words news_analyzer keeps of a text, unstemmed, and the position of the first: what its
     filter chain computes one Token at a time (lower-cased, Arabic script folded, an emptied word
     dropped, stop words dropped, positions renumbered from the first word kept), a list at a time."""
-    words = [word.lower() for word in _WORD.findall(text)]
+    # ASCII lower-cased whole is the same words (elsewhere lower-casing can change a word's length)
+    words = _WORD.findall(text.lower()) if text.isascii() else [word.lower() for word in _WORD.findall(text)]
     if ARABIC_SCRIPT.search(text):
         words = [fold_arabic_script(word) if ARABIC_SCRIPT.search(word) else word for word in words]
     first = next((at for at, word in enumerate(words) if word and word not in STOP_WORDS), 0)

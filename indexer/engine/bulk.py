@@ -16,7 +16,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from whoosh.system import pack_uint
@@ -60,15 +60,15 @@ class NewsText:
         if not words:
             return 0
         numbers = self.numbers
-        found = [numbers.get(word, -1) for word in words]
-        if -1 in found:  # words new to the segment: stemmed once each (other scripts' are not)
-            new = sorted({word for word, number in zip(words, found, strict=True) if number < 0})
+        found = list(map(numbers.get, words))
+        if None in found:  # words new to the segment: stemmed once each (other scripts' are not)
+            new = sorted({word for word, number in zip(words, found, strict=True) if number is None})
             stems = stemmer().stemWords(new)
             vocabulary = self.vocabulary
             for word, stem in zip(new, stems, strict=True):
                 numbers[word] = vocabulary.setdefault(stem if word.isascii() else word, len(vocabulary))
             found = [numbers[word] for word in words]
-        self.words.extend(found)
+        self.words.extend(cast("list[int]", found))  # every word numbered now
         self.docnums.append(docnum)
         self.firsts.append(first)
         self.counts.append(len(words))
