@@ -136,8 +136,17 @@ def checksum(body: str) -> str:
 
 
 def article_id(identity: str) -> str:
-    """A short stable id: a URL or a source's own record id if there is one, else the body checksum."""
+    """A short stable id: a URL or a source's own record id if there is one, else content_identity's."""
     return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:16]
+
+
+def content_identity(digest: str, title: str, fields: dict[str, Any]) -> str:
+    """What names an article that has no URL or record id: its body's checksum with what else the
+    reader saw of it. The body alone would give an agency's original and another agency's copy
+    of it (their bylines and license lines stripped) one id, and one permalink page."""
+    published = fields.get("published")
+    return "\n".join([digest, title, fields.get("agency") or "", fields.get("dateline") or "",
+                      published.isoformat() if published else ""])
 
 
 def derive_title(body: str, words: int = 12) -> str:
@@ -169,7 +178,7 @@ def make_article(
     url = fields.get("url")
     fields["dateline"] = clean_dateline(fields.get("dateline"))
     return Article(
-        id=article_id(identity or url or digest),
+        id=article_id(identity or url or content_identity(digest, title, fields)),
         title=title or derive_title(lead or body),
         title_derived=not title,
         body=body,

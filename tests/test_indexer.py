@@ -194,6 +194,24 @@ def test_reprints_of_a_real_story_are_grouped(tmp_path):
             "Mehr News Agency", "Tasnim News Agency"}
 
 
+def test_copies_that_differ_only_in_agency_keep_their_own_ids(tmp_path):
+    """Once the license line is a field, a copy run under another agency's license has the original's
+    body: it is the same story (one reprint group) but another article, with its own id and page."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "mehr.txt").write_text(SEED_TEXT)
+    (corpus / "tasnim.txt").write_text(SEED_TEXT.replace("All Content by Mehr News Agency",
+                                                         "All Content by Tasnim News Agency"))
+    (corpus / "again.txt").write_text(SEED_TEXT)  # the very same article, saved twice
+    index_sources([corpus], index := tmp_path / "index")
+    with Archive(index) as archive:
+        hits = {Path(h.article.provenance.source).name: h for h in archive.search(limit=10).hits}
+        assert hits["mehr.txt"].article.body == hits["tasnim.txt"].article.body
+        assert hits["mehr.txt"].id != hits["tasnim.txt"].id and hits["mehr.txt"].id == hits["again.txt"].id
+        assert archive.article(hits["tasnim.txt"].id).agency == "Tasnim News Agency"
+        assert hits["mehr.txt"].reprint_count == 3
+
+
 def test_an_index_signed_in_an_earlier_scheme_keeps_it_and_finds_reprints_across_runs(tmp_path, monkeypatch):
     """Signatures of two hashing schemes cannot be compared: an index made when 5-grams were hashed
     by SHA-1 goes on signing so, and a reprint indexed later joins the story indexed before."""
