@@ -290,6 +290,8 @@ class SegmentData(Protocol):
 
     def occurrences(self, field: str, btext: bytes) -> np.ndarray: ...  # (document << 32) + position
 
+    def pairs(self, field: str, first: bytes, second: bytes) -> np.ndarray | None: ...  # or None: positions
+
     def lengths(self, field: str) -> tuple[np.ndarray, np.ndarray]: ...  # a code a document, code lengths
 
     def days(self) -> np.ndarray: ...
@@ -395,21 +397,29 @@ class Evaluation:
 
     def _phrase(self, node: Phrase, seg: SegmentData, scored: bool) -> Answer:
         mask = np.zeros(seg.size, dtype=bool)
-        keys = None
-        for number, word in enumerate(node.words):
-            self.in_time()
-            occurrences = seg.occurrences(node.field, word.text)
-            if not len(occurrences):
-                return mask, np.zeros(seg.size)
-            # where the phrase would start (kept non-negative), in order, as (document << 32) + position
-            starts = occurrences + (len(node.words) - number)
-            keys = starts if keys is None else _common(keys, starts)
-        if keys is not None:
-            mask[keys >> 32] = True
+        mask[self._phrase_documents(node, seg)] = True
         if not scored:
             return mask, np.zeros(seg.size)
         words = sum((self._term(word, seg, True)[1] for word in node.words), np.zeros(seg.size))
         return mask, words * (node.boost * mask)  # Whoosh scores a phrase as the sum of its words' scores
+
+    def _phrase_documents(self, node: Phrase, seg: SegmentData) -> np.ndarray:
+        """The documents that have the phrase (a document once or more): two common words' from
+        their pair's postings, any other phrase's from its words' positions."""
+        if len(node.words) == 2:
+            pair = seg.pairs(node.field, node.words[0].text, node.words[1].text)
+            if pair is not None:
+                return pair
+        keys = np.zeros(0, dtype=np.int64)
+        for number, word in enumerate(node.words):
+            self.in_time()
+            occurrences = seg.occurrences(node.field, word.text)
+            if not len(occurrences):
+                return np.zeros(0, dtype=np.int64)
+            # where the phrase would start (kept non-negative), in order, as (document << 32) + position
+            starts = occurrences + (len(node.words) - number)
+            keys = starts if number == 0 else _common(keys, starts)
+        return keys >> 32
 
     def _days(self, node: Days, seg: SegmentData, scored: bool) -> Answer:
         days = seg.days()

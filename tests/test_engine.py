@@ -36,7 +36,7 @@ QUERIES = [
     "cocoa", "oil prices", "oil OR gas OR wheat", "title:cocoa", "grain^2 wheat", "agency:Reuters cocoa",
     "(oil OR crude) AND (price OR prices)", '"oil prices"', '"crude oil prices"', '"price of oil"', "said",
     "oil AND NOT gas", "oil NOT gas", "wheat ANDMAYBE export", "NOT oil", "oil*", "pric*",
-    "coco?", "volcker~1", "title:[a TO b]", "(oil OR NOT gas) AND price",
+    "coco?", "volcker~1", "title:[a TO b]", "(oil OR NOT gas) AND price", '"mln dlrs"', '"said year" cocoa',
 ]
 
 
@@ -131,6 +131,35 @@ def test_posting_blocks_are_whooshs_postings_with_and_without_deletions(updated_
                     matcher.next()
                 live = {int(i): float(w) for i, w in zip(ids, weights, strict=True) if segment.live[i]}
                 assert live == expected
+
+
+def test_word_pairs_give_what_their_words_positions_give(tmp_path, reuters, monkeypatch):
+    """A phrase of two common words is read from the segment's pairs field (pairs.py): for any two
+    words a segment marks as common, the documents of their pair are those where the second comes
+    right after the first by the positions; a pair with a word not common there is left to them;
+    and phrases are found as Whoosh finds them."""
+    from dateline.indexer.engine import pairs
+
+    monkeypatch.setattr(pairs, "PAIR_RATE", 0.05)  # Reuters' own rate, once an article, marks 3 words
+    monkeypatch.setattr(pairs, "PAIR_WORDS_MIN", 100)
+    index = tmp_path / "index"
+    index_sources([reuters / "reut2-000.sgm", reuters / "reut2-001.sgm"], index, workers=1)
+    found = 0
+    with Archive(index) as archive:
+        for segment in archive.view.segments:
+            marks = [text[1:] for text, _ in segment._leaf.iter_field("body_pairs") if text.startswith(pairs.MARK)]
+            assert {b"said", b"mln", b"dlrs", b"pct", b"year"} <= set(marks)
+            for first in marks:
+                for second in marks:
+                    after = segment.occurrences("body", first) + 1
+                    expected = np.unique(np.intersect1d(after, segment.occurrences("body", second)) >> 32)
+                    pair = segment.pairs("body", first, second)
+                    assert pair is not None and pair.tolist() == expected.tolist(), (first, second)
+                    found += len(expected) > 0
+            assert segment.pairs("body", b"said", b"cocoa") is None
+        assert found > 200
+        for query in ['"mln dlrs"', '"mln dlrs" OR cocoa', '"oil prices"', '"pct in" OR "vs mln"']:
+            assert_same_as_whoosh(index, archive, query)
 
 
 def test_common_words_postings_are_kept_on_disk_and_read_back_alike(updated_index, tmp_path, monkeypatch):
@@ -248,6 +277,41 @@ def test_an_index_built_with_whooshs_positions_is_still_read(tmp_path, monkeypat
         assert type(archive.view.schema["body"].format) is formats.Positions
         assert archive.search('"oil prices"').total == 2
         assert archive.search('"prices oil"').total == 0
+
+
+def test_an_index_made_before_word_pairs_is_read_and_updated(tmp_path, monkeypatch):
+    """An index whose schema has no pairs fields opens (it is not "another version"), finds its
+    phrases by positions, and a segment added later has none either."""
+    from whoosh import fields
+
+    from dateline.indexer.engine import pairs, store
+
+    monkeypatch.setattr(pairs, "PAIR_WORDS_MIN", 1)  # pairs wherever a schema has the field
+    monkeypatch.setattr(pairs, "PAIR_RATE", 0.0)
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "a.jsonl").write_text(json.dumps({"title": "Cocoa", "body": "Oil prices rose; oil fell."}))
+    built = store.build_schema
+
+    def schema_before() -> fields.Schema:
+        before = built()
+        for name in [name for name in before.names() if pairs.is_pairs_field(name)]:
+            before.remove(name)
+        return before
+
+    monkeypatch.setattr(store, "build_schema", schema_before)
+    index_sources([sources], tmp_path / "index", workers=1)
+    monkeypatch.setattr(store, "build_schema", built)
+    (sources / "b.jsonl").write_text(json.dumps({"title": "Wheat", "body": "Wheat and oil prices."}))
+    index_sources([sources], tmp_path / "index", workers=1)
+    with Archive(tmp_path / "index") as archive:
+        assert "body_pairs" not in archive.view.schema.names()
+        assert [s.pairs("body", b"oil", b"price") for s in archive.view.segments] == [None, None]
+        assert archive.search('"oil prices"').total == 2 and archive.search('"prices oil"').total == 0
+    index_sources([sources], tmp_path / "fresh", workers=1)
+    with Archive(tmp_path / "fresh") as archive:
+        assert [s.pairs("body", b"oil", b"price").tolist() for s in archive.view.segments] == [[0, 1]]
+        assert archive.search('"oil prices"').total == 2 and archive.search('"prices oil"').total == 0
 
 
 def test_blocks_pickled_as_whoosh_pickles_them_are_read_alike(tmp_path, monkeypatch, reuters):
@@ -496,21 +560,29 @@ def test_cached_arrays_are_read_back_as_written_and_old_cache_files_go(tmp_path,
 def test_a_commit_merges_small_segments_once_ten_have_gathered(tmp_path, monkeypatch):
     """Dateline's merge policy: large segments stay as they are (a million-article run's commits
     write 80 of them); ten small ones (small updates) are merged into one by the next commit."""
-    from dateline.indexer.engine import writer
+    from dateline.indexer.engine import pairs, writer
 
     monkeypatch.setattr(writer, "SMALL_SEGMENT", 3)  # documents: the first file's segment is large
+    monkeypatch.setattr(pairs, "PAIR_WORDS_MIN", 1)  # every word of a small segment is common there
+    monkeypatch.setattr(pairs, "PAIR_RATE", 0.0)
     sources = tmp_path / "sources"
     sources.mkdir()
     records = [{"title": f"Story {n}", "body": f"Words of story {n} about cocoa."} for n in range(5)]
     (sources / "first.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     counts, ids = [], []
     for n in range(12):
-        (sources / f"update-{n}.jsonl").write_text(json.dumps({"title": f"Update {n}", "body": "cocoa"}) + "\n")
+        (sources / f"update-{n}.jsonl").write_text(json.dumps({"title": f"Update {n}",
+                                                               "body": "cocoa prices rose"}) + "\n")
         index_sources([sources], tmp_path / "index", workers=1)
         with Archive(tmp_path / "index") as archive:
             counts.append(len(archive.view.segments))
             ids.append([(s.id, s.size) for s in archive.view.segments])
             assert archive.search("cocoa").total == 5 + n + 1
+            assert archive.search('"cocoa prices"').total == archive.search('"cocoa rose"').total + n + 1 == n + 1
+            with_pairs = [s.size for s in archive.view.segments if s.pairs("body", b"cocoa", b"price") is not None]
+    # the merged segment of ten has no word pairs (each small one had its own): positions found its
+    # phrases; the first run's segment and the last run's have theirs
+    assert with_pairs == [6, 1]
     # the first run's six articles: one large segment; then one small segment a run, until the
     # twelfth commit finds ten small ones and merges them (its own is new beside them)
     assert counts == [*range(1, 12), 3]
@@ -650,10 +722,11 @@ def python_output(code: str) -> str:
 def _every_posting(ix) -> list[tuple]:
     """Every posting of an index with its block's statistics, and every term's; a spelling word's
     value is the last value of its text field as Whoosh's writer leaves it (see TermPool.add), so it
-    is compared by its weight alone."""
+    is compared by its weight alone. Word pairs, which only Dateline's writer makes, are left out
+    (test_word_pairs_give_what_their_words_positions_give)."""
     with ix.reader() as reader:
         postings = []
-        for fieldname in reader.indexed_field_names():
+        for fieldname in [name for name in reader.indexed_field_names() if not name.endswith("_pairs")]:
             spelling = fieldname.startswith("spell_")
             for text in reader.lexicon(fieldname):
                 info = reader.term_info(fieldname, text)

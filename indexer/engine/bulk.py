@@ -24,6 +24,7 @@ from whoosh.util.numeric import length_to_byte
 
 from dateline.indexer.engine.analysis import news_words, stemmer
 from dateline.indexer.engine.formats import encode_varint_array
+from dateline.indexer.engine.pairs import pair_postings
 from dateline.indexer.engine.segments import LENGTH_OF_BYTE
 
 SPELLING_VALUE = pack_uint(1)  # a spelling word's posting value: frequency 1, as its weight says
@@ -123,6 +124,18 @@ class NewsText:
             for number, start, end in zip(terms, at, at[1:], strict=False):
                 yield TermPostings(stems[number].encode("utf-8"), chunk_docs[start:end],
                                    chunk_weights[start:end], values[start:end], chunk_lengths[start:end])
+
+    def pair_postings(self) -> Iterator[TermPostings]:
+        """The postings of the field's pairs field (pairs.py): its common words' marks, and the pairs
+        of them one right after the other."""
+        if not self.words:
+            return
+        words = np.frombuffer(self.words, dtype=np.int32).astype(np.int64)
+        docs = np.repeat(np.frombuffer(self.docnums, dtype=np.int32).astype(np.int64),
+                         np.frombuffer(self.counts, dtype=np.int32))
+        for text, docnums in pair_postings(words, docs, int(self.docnums[-1]) + 1, list(self.vocabulary)):
+            count = len(docnums)
+            yield TermPostings(text, docnums.tolist(), [1.0] * count, [b""] * count, [0] * count)
 
     def spelling_postings(self) -> Iterator[TermPostings]:
         """The whole words, each with one posting of document 0 for every document that has it: what

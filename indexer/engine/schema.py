@@ -6,6 +6,7 @@ from whoosh import columns, fields
 
 from dateline.indexer.engine.analysis import news_analyzer
 from dateline.indexer.engine.formats import VarintPositions
+from dateline.indexer.engine.pairs import pairs_field
 from dateline.indexer.fields import FIELDS
 
 
@@ -46,4 +47,8 @@ def build_schema() -> fields.Schema:
         "bytes": lambda f: fields.COLUMN(columns.VarBytesColumn()),
         "article": lambda f: fields.STORED(),
     }
-    return fields.Schema(**{f.name: kinds[f.kind](f) for f in FIELDS})
+    schema = fields.Schema(**{f.name: kinds[f.kind](f) for f in FIELDS})
+    for field in FIELDS:
+        if field.kind == "text":  # its pairs of common words (pairs.py); indexes made before have none
+            schema.add(pairs_field(field.name), fields.ID())
+    return schema

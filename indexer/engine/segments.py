@@ -39,6 +39,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
 from dateline.indexer.engine.formats import VarintPositions, decode_position_runs
+from dateline.indexer.engine.pairs import mark_term, pair_term, pairs_field
 
 Arrays = dict[str, np.ndarray]
 Postings = tuple[np.ndarray, np.ndarray]  # documents, and weights
@@ -257,6 +258,14 @@ class Segment:
             kept = self._kept_postings(name, field, btext)
             return _indexable(kept["ids"], kept["weights"].astype(np.float32))
         return self._postings.get((self.id, field, btext), decode)
+
+    def pairs(self, field: str, first: bytes, second: bytes) -> np.ndarray | None:
+        """The documents (deleted ones too) where the word `second` comes right after `first`,
+        from the field's pairs (pairs.py); None where this segment has no pairs of the two."""
+        name = pairs_field(field)
+        if name not in self._schema or not all(self.has(name, mark_term(word)) for word in (first, second)):
+            return None
+        return self.postings(name, pair_term(first, second))[0]
 
     def occurrences(self, field: str, btext: bytes) -> np.ndarray:
         """Every occurrence of a term in this segment, as (document << 32) + word position, in order

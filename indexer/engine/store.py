@@ -18,6 +18,7 @@ from whoosh.index import EmptyIndexError, FileIndex
 
 from dateline.errors import ArchiveError
 from dateline.indexer.engine import patches  # noqa: F401  (applied on import)
+from dateline.indexer.engine.pairs import is_pairs_field
 from dateline.indexer.engine.schema import build_schema
 from dateline.indexer.engine.writer import PooledSegmentWriter, merge_small_segments, open_writer
 
@@ -59,7 +60,8 @@ def open_index(path: str | Path) -> FileIndex:
             raise ArchiveError(f"{path}: cannot open the index ({exc})") from None
         raise ArchiveError(f"{path}: the index is corrupt ({exception_kind(exc)}: {exc}); "
                            "rebuild it") from None
-    missing = set(build_schema().names()) - set(ix.schema.names())
+    missing = {name for name in set(build_schema().names()) - set(ix.schema.names())
+               if not is_pairs_field(name)}  # made before 2026-12-05: its phrases read positions
     if missing:
         raise ArchiveError(f"{path}: index made by another Dateline version "
                            f"(missing fields {sorted(missing)}); rebuild it")

@@ -41,6 +41,7 @@ from dateline.errors import ArchiveError
 from dateline.indexer.engine.analysis import is_news_analyzer
 from dateline.indexer.engine.bulk import SPELLING_VALUE, NewsText, TermPostings, write_field
 from dateline.indexer.engine.formats import VarintPositions
+from dateline.indexer.engine.pairs import is_pairs_field, pairs_field
 
 
 class WriteFailed(ArchiveError):
@@ -196,12 +197,14 @@ class PooledSegmentWriter(SegmentWriter):
         self.docnum += 1
 
     def _news_fields(self) -> dict[str, Iterator[TermPostings]]:
-        """Each news text field and its spelling field (if any), with their postings."""
+        """Each news text field and its spelling and pairs fields (if any), with their postings."""
         fields = {}
         for name, text in self.news_text.items():
             fields[name] = text.postings()
             if text.spelling is not None:
                 fields[self.schema[name].spelling_fieldname(name)] = text.spelling_postings()
+            if pairs_field(name) in self.schema:
+                fields[pairs_field(name)] = text.pair_postings()
         return fields
 
     def _pooled_fields(self, lengths: Any) -> Iterator[tuple[str, Iterator[TermPostings]]]:
@@ -308,6 +311,13 @@ class CheckedMpWriter(MpWriter):
 
     def _merge_segments(self, mergetype: Any, optimize: Any, merge: Any) -> list[Any]:
         return [*super()._merge_segments(mergetype, optimize, merge), *self._adopted]
+
+    def add_postings_to_pool(self, reader: Any, startdoc: int, docmap: Any) -> None:
+        """Whoosh's, for a merge, less the pairs fields: which words have pairs is each written
+        segment's own (pairs.py), so a merged segment has none, and its phrases read positions."""
+        postings = (posting for posting in reader.iter_postings() if not is_pairs_field(posting[0]))
+        for posting in self._process_posts(postings, startdoc, docmap):
+            self.pool.add(posting)
 
     def _new_task(self) -> _SubWriter:
         task = _SubWriter(self.storage, self.indexname, self._jobs, self.resultqueue, self.subargs,
