@@ -126,6 +126,27 @@ def test_a_write_that_fails_is_one_line_and_loses_nothing_committed(tmp_path, sm
     assert resumed.returncode == 0 and _count(index) == ARTICLES
 
 
+def test_a_cancelled_writer_stops_its_writer_processes(tmp_path):
+    """A run stopped before its commit (a sub-writer failed, a write failed) cancels its writer:
+    the sub-writers waiting for work must end with it, or the command's exit waits for them."""
+    from dateline.corpus import Article, read_sources
+    from dateline.indexer.document import document_from_article
+    from dateline.indexer.engine.store import Store
+
+    source = tmp_path / "stories.jsonl"
+    source.write_text("".join(json.dumps({"title": f"Story {n}", "body": f"Cocoa story number {n}."}) + "\n"
+                              for n in range(250)))
+    writer = Store(tmp_path / "index").writer(10.0, 2)
+    for article in read_sources([source]):
+        assert isinstance(article, Article)
+        writer.add(document_from_article(article, str(source), "sig", article.id, b""))
+    tasks = writer._writer.tasks
+    assert len(tasks) == 2 and all(task.is_alive() for task in tasks), "both sub-writers at work"
+    started = time.monotonic()
+    writer.cancel()
+    assert not any(task.is_alive() for task in tasks) and time.monotonic() - started < 10
+
+
 @pytest.mark.slow
 def test_searches_during_a_first_index_run_answer(tmp_path, small_reuters):
     index = tmp_path / "index"

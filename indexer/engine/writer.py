@@ -326,6 +326,19 @@ class CheckedMpWriter(MpWriter):
         task.start()
         return task
 
+    def cancel(self) -> None:
+        """Whoosh's cancel flags its sub-writers in this process only: one still waiting for jobs
+        went on waiting, and this process's exit waited for it for ever (a run whose other
+        sub-writer had failed hung). They are stopped here; what they wrote is in no commit."""
+        try:
+            for task in self.tasks:
+                if task.is_alive():
+                    task.terminate()
+            for task in self.tasks:
+                task.join()
+        finally:
+            SegmentWriter.cancel(self)
+
     def check_tasks(self) -> None:
         """Raise WriteFailed if a sub-writer has died."""
         failed = [task for task in self.tasks if task.exitcode not in (None, 0)]
