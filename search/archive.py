@@ -411,8 +411,8 @@ class Archive:
         does not grow with the export."""
         mask = self._matching(query, filters, date_from, date_to)
         docs = np.flatnonzero(mask)
-        for docnum in self._ordered(docs, self._date_keys(docs, newest=False), None):
-            yield self._stored(int(docnum))
+        ordered = self._ordered(docs, self._date_keys(docs, newest=False), None)
+        yield from self._stored_in_turn(map(int, ordered))
 
     @_reading
     def reprint_groups(self, query: str = "", *, filters: Mapping[str, Iterable[str]] | None = None,
@@ -640,7 +640,13 @@ class Archive:
     def iter_articles(self, part: int = 0, parts: int = 1) -> Iterator[tuple[Article, str]]:
         """Every article with its reprint group, one at a time, so memory does not grow with the archive;
         or those of `part` of `parts` runs of documents, for readers working in parallel."""
-        for number, docnum in enumerate(self.view.live_numbers(part, parts), start=1):
+        yield from self._stored_in_turn(self.view.live_numbers(part, parts))
+
+    def _stored_in_turn(self, docnums: Iterable[int]) -> Iterator[tuple[Article, str]]:
+        """The stored articles of many documents, one at a time, the index pages they read given
+        back every thousand (bound_mapped_pages): an export of a million articles kept 1.2 GB of
+        them resident."""
+        for number, docnum in enumerate(docnums, start=1):
             yield self._stored(docnum)
             if number % 1_000 == 0:
                 self.bound_mapped_pages()

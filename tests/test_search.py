@@ -303,7 +303,7 @@ from dateline.search import archive as archive_module
 archive_module.MAPPED_BUDGET = int(sys.argv[2])
 with Archive(sys.argv[1]) as archive:
     start, peak, ids = mapped_bytes(), 0, []
-    for number, (article, _group) in enumerate(archive.iter_articles()):
+    for number, (article, _group) in enumerate(getattr(archive, sys.argv[3])()):
         ids.append(article.id)
         if number % 250 == 0:
             peak = max(peak, mapped_bytes() - start)
@@ -311,17 +311,19 @@ print(json.dumps([peak / 2**20, ids]))
 """
 
 
-def test_a_walk_over_every_article_keeps_the_index_pages_it_read_within_a_budget(reuters_index):
-    """iter_articles (the site's article pages, exports) reads every stored article from the
-    memory-mapped index; past MAPPED_BUDGET the pages it read are given back, so the walk's
-    resident file pages stay bounded where they grew with the index, and the articles are the same.
-    Each walk is a new process: another archive open in this one maps the same files."""
+@pytest.mark.parametrize("walk", ["iter_articles", "export"])
+def test_a_walk_over_every_article_keeps_the_index_pages_it_read_within_a_budget(reuters_index, walk):
+    """iter_articles (the site's article pages) and export (a saved query's download, `dateline
+    export`) read every stored article from the memory-mapped index; past MAPPED_BUDGET the pages
+    it read are given back, so the walk's resident file pages stay bounded where they grew with the
+    index, and the articles are the same. Each walk is a new process: another archive open in this
+    one maps the same files."""
     import subprocess
     import sys
 
     walks = {}
     for budget in (2**40, 4 * 2**20):
-        result = subprocess.run([sys.executable, "-c", WALK, str(reuters_index), str(budget)],
+        result = subprocess.run([sys.executable, "-c", WALK, str(reuters_index), str(budget), walk],
                                 capture_output=True, text=True, timeout=300, check=True)
         walks[budget] = json.loads(result.stdout)
     (kept, ids_kept), (bounded, ids_bounded) = walks[2**40], walks[4 * 2**20]
