@@ -724,9 +724,11 @@ def _every_posting(ix) -> list[tuple]:
     value is the last value of its text field as Whoosh's writer leaves it (see TermPool.add), so it
     is compared by its weight alone. Word pairs, which only Dateline's writer makes, are left out
     (test_word_pairs_give_what_their_words_positions_give)."""
+    from dateline.indexer.engine.pairs import is_pairs_field
+
     with ix.reader() as reader:
         postings = []
-        for fieldname in [name for name in reader.indexed_field_names() if not name.endswith("_pairs")]:
+        for fieldname in [name for name in reader.indexed_field_names() if not is_pairs_field(name)]:
             spelling = fieldname.startswith("spell_")
             for text in reader.lexicon(fieldname):
                 info = reader.term_info(fieldname, text)
