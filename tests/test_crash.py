@@ -1,7 +1,8 @@
 """The crash suite: SIGKILL `dateline index` and `dateline site` at random moments, then look.
 
 After every kill: no process of the killed run is left, `stats` and `search` answer (an index with
-nothing committed reads as empty), and a re-run ends with every article exactly once.
+nothing committed reads as empty), and a re-run ends with every article exactly once. And a disk that
+fills: one line, the space given back, and a re-run with room goes on.
 """
 
 from __future__ import annotations
@@ -124,6 +125,49 @@ def test_a_write_that_fails_is_one_line_and_loses_nothing_committed(tmp_path, sm
     assert run_cli("check", "--index", str(index)).returncode == 0
     resumed = run_cli("index", str(small_reuters), "--index", str(index))
     assert resumed.returncode == 0 and _count(index) == ARTICLES
+
+
+def _on_a_small_disk(script: str, tmp_path: Path, **paths: Path) -> subprocess.CompletedProcess:
+    """Run a shell script with a real small disk: $DISK is a tmpfs mounted in a mount namespace of the
+    test's own (the script sets its size and can enlarge it); `dateline` runs this checkout's CLI."""
+    if subprocess.run(["unshare", "-rm", "true"], capture_output=True).returncode != 0:
+        pytest.skip("this machine gives a test no mount namespace of its own")
+    (tmp_path / "disk").mkdir()
+    env = {**os.environ, "PYTHON": sys.executable, "DISK": str(tmp_path / "disk"),
+           **{name.upper(): str(path) for name, path in paths.items()}}
+    script = 'dateline() { "$PYTHON" -m dateline "$@"; }\n' + script
+    run = subprocess.run(["unshare", "-rm", "sh", "-c", script], env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert "Traceback" not in run.stderr, run.stderr
+    return run
+
+
+FULL_DISK_INDEX = """
+mount -t tmpfs -o size=12m tmpfs "$DISK"
+used() { echo "used $(du -sk "$DISK/index" | cut -f1)"; }
+dateline index "$FIRST" --index "$DISK/index" && used
+dateline index "$SOURCES" --index "$DISK/index"; echo "exit $?"; used
+dateline stats --index "$DISK/index"
+dateline check --index "$DISK/index" >/dev/null && echo "check ok"
+mount -o remount,size=64m "$DISK"
+dateline index "$SOURCES" --index "$DISK/index" >/dev/null && dateline stats --index "$DISK/index"
+"""
+
+
+@pytest.mark.slow
+def test_a_full_disk_is_one_line_gives_its_space_back_and_loses_nothing(tmp_path, small_reuters):
+    """A real full disk: closing the cancelled run's files fails there too, which once ended the run
+    in a traceback with its files left behind."""
+    run = _on_a_small_disk(FULL_DISK_INDEX, tmp_path, first=small_reuters / FILES[0], sources=small_reuters)
+    errors = [line for line in run.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [f"error: {tmp_path}/disk/index: cannot write the index (No space left on device); "
+                      "it keeps its last commit"], run.stderr
+    lines = run.stdout.splitlines()
+    assert "exit 2" in lines and "check ok" in lines
+    before, after = (int(line.split()[1]) for line in lines if line.startswith("used "))
+    assert after <= before + 64, "the cancelled run's files are deleted"
+    counts = [int(line.split()[0]) for line in lines if " articles, " in line]
+    assert counts == [1000, ARTICLES], run.stdout
 
 
 def test_a_cancelled_writer_stops_its_writer_processes(tmp_path):

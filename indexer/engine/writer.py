@@ -24,6 +24,7 @@ import sys
 import tempfile
 from array import array
 from collections.abc import Iterator
+from contextlib import suppress
 from itertools import groupby
 from multiprocessing import Queue
 from operator import itemgetter
@@ -32,7 +33,7 @@ from typing import IO, Any
 from whoosh.analysis import IDTokenizer
 from whoosh.fields import ID, TEXT
 from whoosh.formats import Existence
-from whoosh.index import LockError
+from whoosh.index import TOC, LockError, clean_files
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
@@ -256,7 +257,8 @@ class _SubWriter(SubWriterTask):
             fieldnames = writer.pool.fieldnames
             self.resultqueue.put((None, fieldnames, writer._finalize_segment()), timeout=5)
         except BaseException as exc:  # reported to the parent in one line, not printed as a traceback
-            self.errors.put(f"{type(exc).__name__}: {exc}")
+            disk = isinstance(exc, OSError) and exc.strerror  # worded as the parent words its own
+            self.errors.put(disk or f"{type(exc).__name__}: {exc}")
             sys.exit(1)
 
 
@@ -329,7 +331,11 @@ class CheckedMpWriter(MpWriter):
     def cancel(self) -> None:
         """Whoosh's cancel flags its sub-writers in this process only: one still waiting for jobs
         went on waiting, and this process's exit waited for it for ever (a run whose other
-        sub-writer had failed hung). They are stopped here; what they wrote is in no commit."""
+        sub-writer had failed hung). They are stopped here; what they wrote is in no commit, so it
+        is deleted before the lock is released: a run cancelled because the disk filled gives the
+        space back (and closing its own files can fail on that disk too)."""
+        if self.is_closed:
+            return
         try:
             for task in self.tasks:
                 if task.is_alive():
@@ -337,7 +343,18 @@ class CheckedMpWriter(MpWriter):
             for task in self.tasks:
                 task.join()
         finally:
-            SegmentWriter.cancel(self)
+            try:
+                with suppress(OSError):
+                    self._close_segment()
+                self._delete_uncommitted()
+            finally:
+                self._finish()
+
+    def _delete_uncommitted(self) -> None:
+        """Delete the files of every segment the last commit does not list, as a commit does."""
+        generation = TOC._latest_generation(self.storage, self.indexname)
+        committed = TOC.read(self.storage, self.indexname, generation).segments if generation >= 0 else []
+        clean_files(self.storage, self.indexname, generation, committed)
 
     def check_tasks(self) -> None:
         """Raise WriteFailed if a sub-writer has died."""
