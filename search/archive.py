@@ -47,7 +47,7 @@ _SUGGESTABLE = re.compile(rf"(?:(\w+):)?({WORD})")
 RARE_WORD, FREQUENT_ALTERNATIVE = 3, 20  # a word in 3 articles or fewer, beside one in 20 times as many
 TIME_LIMIT = 10.0  # seconds a search may run before it stops with a QueryError
 SIZE_LOOKUPS = 100  # reprint sizes looked up segment by segment before a whole-view map is built
-MAPPED_BUDGET = 256 * 2**20  # bytes of the index's mapped file pages a walk or a site build keeps resident
+MAPPED_BUDGET = 128 * 2**20  # bytes of the index's mapped file pages a walk or a site build keeps resident
 
 
 @dataclass(frozen=True)
@@ -180,10 +180,14 @@ class Archive:
             if self._index.latest_generation() != self._view.generation:
                 self._view.close()
                 self._view = self._open_view()
-                self._maps.clear()
-                self._merged.clear()
-                self._size_lookups = 0
+                self._forget_merged()
         return self._view
+
+    def _forget_merged(self) -> None:
+        """Forget the maps and arrays merged over the whole view (a new view merges its own)."""
+        self._maps.clear()
+        self._merged.clear()
+        self._size_lookups = 0
 
     # -- arrays over the whole view, merged from its segments ---------------------------------------
 
@@ -431,8 +435,9 @@ class Archive:
             dated = sorted((c for c in copies if c.published), key=lambda c: (aware(c.published), c.id))
             earliest = dated[0] if dated else min(copies, key=lambda c: c.id)
             found.append(ReprintGroup(
-                self.fieldmap("reprint").values[ordinal], len(copies), dated[0].published if dated else None,
-                dated[-1].published if dated else None, sorted({c.agency or "unknown" for c in copies}),
+                str(self.fieldmap("reprint").sorted_values[ordinal]), len(copies),
+                dated[0].published if dated else None, dated[-1].published if dated else None,
+                sorted({c.agency or "unknown" for c in copies}),
                 sorted({c.dateline or "unknown" for c in copies}), earliest))
         return len(touched), found
 
@@ -633,7 +638,7 @@ class Archive:
         if "reprint-sizes" not in self._merged:
             reprints = self.fieldmap("reprint")
             live_ordinals = reprints.ordinals[self._live()[reprints.docs]]
-            self._merged["reprint-sizes"] = np.bincount(live_ordinals, minlength=len(reprints.values))
+            self._merged["reprint-sizes"] = np.bincount(live_ordinals, minlength=len(reprints.sorted_values))
         return self._merged["reprint-sizes"]
 
     @_reading
@@ -650,6 +655,13 @@ class Archive:
             yield self._stored(docnum)
             if number % 1_000 == 0:
                 self.bound_mapped_pages()
+
+    def release_memory(self) -> None:
+        """Forget the arrays and posting lists kept in memory (made again from the index's cache files
+        when next needed): a site build has no more use for them while Pagefind indexes its pages."""
+        self._forget_merged()
+        self._arrays.forget()
+        self._postings.clear()
 
     def bound_mapped_pages(self) -> None:
         """Give back the index's memory-mapped file pages read so far once they pass MAPPED_BUDGET

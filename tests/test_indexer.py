@@ -271,6 +271,9 @@ def test_reprint_sizes_agree_segment_by_segment_and_from_the_whole_view(tmp_path
     monkeypatch.setattr(archive_module, "SIZE_LOOKUPS", 0)
     with Archive(index) as archive:
         assert (archive.reprint_size(group), archive.reprint_size("no such group")) == by_segments == (3, 0)
+        assert archive.reprint_size("zzzz") == archive.reprint_size("") == 0  # past the last group, before the first
+        # looked up in the map's numpy array: no Python list or dict of every group (at a million, 129 MB)
+        assert "values" not in vars(archive.fieldmap("reprint"))
 
 
 def test_editing_one_record_updates_that_article_only(tmp_path, reuters):

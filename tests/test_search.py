@@ -352,10 +352,24 @@ def test_facet_counts_a_value_at_a_time_are_bincounts(monkeypatch):
     docs = rng.integers(0, 20_000, 50_000).astype(np.int32)
     for values in (1, 7, 300):
         ordinals = (rng.integers(0, values, 50_000) // 2 * 2).astype(np.int32)  # odd values have no document
-        fieldmap = FieldMap([f"v{n}" for n in range(values)], docs, ordinals, 20_000)
+        fieldmap = FieldMap(np.array([f"v{n}" for n in range(values)]), docs, ordinals, 20_000)
         mask = rng.random(20_000) < 0.3
         expected = np.bincount(fieldmap.ordinals[mask[fieldmap.docs]], minlength=values)
         assert fieldmap.counts(mask).tolist() == expected.tolist()
         monkeypatch.setattr(facets, "FEW_VALUES", 0)
         assert fieldmap.counts(mask).tolist() == expected.tolist()
         monkeypatch.undo()
+
+
+def test_an_archive_that_released_its_memory_answers_as_before(reuters_index):
+    """A site build releases the archive's arrays before Pagefind runs; anything asked afterwards is
+    answered alike, its arrays read again from the cache files."""
+    with Archive(reuters_index) as archive:
+        asked = dict(facets=["place", "year"], sort="newest", collapse_reprints=True, limit=20)
+        before = archive.search("cocoa OR coffee", **asked)
+        assert archive._maps and archive._merged and archive._arrays._arrays and len(archive._postings)
+        archive.release_memory()
+        assert not (archive._maps or archive._merged or archive._arrays._arrays or len(archive._postings))
+        after = archive.search("cocoa OR coffee", **asked)
+    assert after.total == before.total and after.facets == before.facets
+    assert [(h.article.id, h.reprint_count) for h in after.hits] == [(h.article.id, h.reprint_count) for h in before.hits]

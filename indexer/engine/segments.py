@@ -86,6 +86,10 @@ class ArrayCache:
         self._kept: dict[str, int] = {}  # bytes of each kind of cache file kept within a share
         self._index_bytes = 0
 
+    def forget(self) -> None:
+        """Drop the arrays kept in memory; their files stay, and are read again when next asked for."""
+        self._arrays.clear()
+
     def get(self, segment_id: str, size: int, name: str, build: Callable[[], Arrays]) -> Arrays:
         key = (segment_id, name)
         if key not in self._arrays:
@@ -184,6 +188,10 @@ class PostingsCache:
 
     def __len__(self) -> int:
         return len(self._lists)
+
+    def clear(self) -> None:
+        self._lists.clear()
+        self.size = 0
 
 
 class Segment:
