@@ -276,10 +276,13 @@ def search_transfer(site: Path, query: str) -> dict | None:
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
             page = browser.new_page()
             sizes: list[int] = []
+            kinds: dict[str, int] = {}
 
             def finished(request: Any) -> None:
                 size = request.sizes()  # one round trip to the browser
                 sizes.append(size["responseBodySize"] + size["responseHeadersSize"])
+                kind = transfer_kind(request.url)
+                kinds[kind] = kinds.get(kind, 0) + sizes[-1]
 
             page.on("requestfinished", finished)
             started = time.perf_counter()
@@ -292,7 +295,7 @@ def search_transfer(site: Path, query: str) -> dict | None:
                 pass  # reported as it stands: the status line says what the page showed
             seconds = time.perf_counter() - started
             first = {"bytes": sum(sizes), "requests": len(sizes), "seconds": seconds,
-                     "status": page.locator("#status").inner_text()}
+                     "status": page.locator("#status").inner_text(), "kinds": dict(kinds)}
             if page.locator("#whole").is_visible():
                 page.locator("#whole").click()
                 page.wait_for_function("(s => /\\d+ articles?/.test(s) && !s.includes('so far'))"
@@ -305,6 +308,19 @@ def search_transfer(site: Path, query: str) -> dict | None:
     finally:
         server.terminate()
         server.wait()
+
+
+def transfer_kind(url: str) -> str:
+    """What a site search's response is, for where its bytes go: the index of the parts' words or a
+    part, and Pagefind's kind of file (index chunks, filter chunks, page metadata, fragments, ...)."""
+    if url.startswith("blob:"):  # the page's own copies of pagefind.js, one a stemmer: no transfer
+        return "blob"
+    path = url.split("?")[0]
+    where = "words index" if "/pagefind-words/" in path else "parts" if "/pagefind" in path else "page"
+    name = path.rsplit("/", 1)[-1]
+    kinds = ("pf_index", "pf_filter", "pf_meta", "pf_fragment", "entry", "wasm")
+    kind = next((k for k in kinds if k in name), name.rsplit(".", 1)[-1] or name)
+    return f"{where} {kind}"
 
 
 def _subprocess(*args: str) -> dict | None:
@@ -383,6 +399,8 @@ def print_site(site: dict) -> None:
         print(f"site search for {QUERIES['term']!r}: {transfer['bytes'] / 2**20:.2f} MB in "
               f"{transfer['requests']} requests, first results in {transfer['seconds']:.1f}s "
               f"({transfer['status']})")
+        print("  of which " + ", ".join(f"{kind} {size / 2**20:.2f} MB" for kind, size in
+                                        sorted(transfer["kinds"].items(), key=lambda item: -item[1])))
     if transfer and "whole" in transfer:
         whole = transfer["whole"]
         print(f"  and with every part searched: {whole['bytes'] / 2**20:.2f} MB in {whole['requests']} "

@@ -262,6 +262,39 @@ function nothing() {
 
 let pagefindCode = null;  // pagefind.js, fetched once
 
+// Every fetch of the page (Pagefind's too) goes through here, for two reasons. A search of every part
+// asks for thousands of index and filter chunks at once (each merged index fetches its own), and
+// Chromium refuses requests past a few hundred in flight (ERR_INSUFFICIENT_RESOURCES), which Pagefind
+// only logs: at 256 parts the whole count of a word in every article came out 696,231 of 999,999.
+// So at most FETCHES are in flight, the rest wait their turn. And a stemmer's WebAssembly is one
+// file, the same in every bundle of the site (as pagefind.js is, above): fetched once, not once for
+// the index of the parts' words and again for each part (at 70 KB a stemmer, most of a first search).
+const FETCHES = 16;
+const pageFetch = window.fetch.bind(window);
+const waiting = [];
+let inFlight = 0;
+function inTurn(resource, options) {
+  return new Promise((resolve, reject) => {
+    const start = () => {
+      inFlight++;
+      pageFetch(resource, options).then(resolve, reject).finally(() => {
+        inFlight--;
+        if (waiting.length) waiting.shift()();
+      });
+    };
+    if (inFlight < FETCHES) start(); else waiting.push(start);
+  });
+}
+const wasmFiles = new Map();
+window.fetch = (resource, options) => {
+  const file = typeof resource === "string" && /\/(wasm\.[\w-]+\.pagefind)$/.exec(new URL(resource, location.href).pathname);
+  if (!file) return inTurn(resource, options);
+  if (!wasmFiles.has(file[1])) {
+    wasmFiles.set(file[1], inTurn(resource, options).catch((error) => { wasmFiles.delete(file[1]); throw error; }));
+  }
+  return wasmFiles.get(file[1]).then((response) => response.clone());
+};
+
 async function engine(bundle, language) {
   // A module of its own for each stemmer (a copy of pagefind.js, not downloaded again): Pagefind's
   // WebAssembly glue is one per module, and a second language's stemmer in the same module traps

@@ -17,6 +17,8 @@ def test_bench_quick_run_reports_every_engine(reuters):
     assert "Dateline/sqlite-fts5: indexing" in result.stdout and "Dateline/tantivy: indexing" in result.stdout
     assert "## Generated: 2000 articles" in result.stdout
     assert result.stdout.count("static site: ") == 2 and "pages/s" in result.stdout
+    assert result.stdout.count("site search for 'oil'") == 2  # in Chromium, with where its bytes go:
+    assert result.stdout.count("  of which parts pf_index ") + result.stdout.count(", parts pf_index ") == 2
 
 
 def test_relevance_suite_quick_run_against_three_peers():
