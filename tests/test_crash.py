@@ -170,6 +170,27 @@ def test_a_full_disk_is_one_line_gives_its_space_back_and_loses_nothing(tmp_path
     assert counts == [1000, ARTICLES], run.stdout
 
 
+FULL_DISK_SITE = """
+mount -t tmpfs -o size=3m tmpfs "$DISK"
+dateline site "$DISK/site" --index "$INDEX" --no-search; echo "exit $?"
+echo "half-written $(find "$DISK" -name '*.tmp' | wc -l)"
+mount -o remount,size=64m "$DISK"
+dateline site "$DISK/site" --index "$INDEX" --no-search
+"""
+
+
+def test_a_site_build_on_a_full_disk_is_one_line_and_goes_on_after(tmp_path, small_reuters):
+    index = tmp_path / "index"
+    run_cli("index", str(small_reuters / FILES[0]), "--index", str(index), check=True)
+    run = _on_a_small_disk(FULL_DISK_SITE, tmp_path, index=index)
+    errors = [line for line in run.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [f"error: {tmp_path}/disk/site: cannot write the site (No space left on device); "
+                      "the pages written so far are kept and the next build goes on from them"], run.stderr
+    assert "exit 2" in run.stdout and "half-written 0" in run.stdout
+    written, unchanged = map(int, re.search(r"(\d+) pages written, (\d+) unchanged", run.stderr).groups())
+    assert unchanged > 100 and written > 100, "the second build keeps the first one's pages"
+
+
 def test_a_cancelled_writer_stops_its_writer_processes(tmp_path):
     """A run stopped before its commit (a sub-writer failed, a write failed) cancels its writer:
     the sub-writers waiting for work must end with it, or the command's exit waits for them."""

@@ -445,6 +445,73 @@ def test_a_rebuild_with_nothing_changed_leaves_the_search_index_and_a_change_rep
     assert not (out / "pagefind.new").exists() and not (out / "pagefind.old").exists()
 
 
+def test_a_new_pagefind_builds_the_search_index_anew(tmp_path, monkeypatch):
+    """The search page loads one pagefind.js for every bundle: bundles of an older Pagefind beside it
+    would be read by code that does not know their format, so a new version rebuilds them all."""
+    from dateline.search import site
+    from dateline.search.archive import Archive
+
+    index, out = _small_site(tmp_path, [HOSTILE, PERSIAN])
+    with Archive(index) as archive:
+        site.build_site(archive, out)
+        built = (out / "pagefind" / site.BUILT_FROM).read_text()
+        assert site.build_site(archive, out).search_unchanged
+        monkeypatch.setattr(site, "pagefind_version", lambda: "1.99.0")
+        again = site.build_site(archive, out)
+    assert again.search_index and not again.search_unchanged
+    assert (out / "pagefind" / site.BUILT_FROM).read_text() != built
+
+
+def test_the_build_ledger_lists_every_page_on_disk_and_never_the_builders_paths(tmp_path):
+    """What a build made is kept in SQLite, not in memory: every file of the site's own folders, and a
+    digest of the build's stamp (which names the index by its path on this machine)."""
+    from dateline.search.site import SITE_FOLDERS
+    from dateline.search.site.ledger import LEDGER, PageLedger
+
+    index, out = _small_site(tmp_path, [HOSTILE, PERSIAN])
+    out.mkdir()
+    (out / ".dateline-build.json").write_text(json.dumps({"stamp": str(index), "pages": []}))  # its forerunner
+    run_cli("site", str(out), "--index", str(index), "--query", "Budget=budget", check=True)
+    ledger = PageLedger(out / LEDGER)
+    on_disk = {p.relative_to(out).as_posix() for folder in SITE_FOLDERS for p in (out / folder).rglob("*")
+               if p.is_file()}
+    top = {"style.css", "search.js", "index.html", "search.html"}
+    assert set(ledger.paths()) == on_disk | top
+    assert len(ledger) == len(on_disk) + len(top) and ledger.article_count() == len(list((out / "articles").iterdir()))
+    ledger.close()
+    assert str(tmp_path) not in (out / LEDGER).read_bytes().decode("utf-8", "replace")
+    assert not (out / ".dateline-build.json").exists()
+
+
+def test_a_damaged_build_ledger_costs_one_full_build_and_nothing_else(tmp_path):
+    from dateline.search.site.ledger import LEDGER
+
+    index, out = _small_site(tmp_path, [HOSTILE, PERSIAN])
+    run_cli("site", str(out), "--index", str(index), check=True)
+    (out / LEDGER).write_bytes(b"not a database at all" * 100)
+    again = run_cli("site", str(out), "--index", str(index), check=True)
+    assert re.search(r"0 pages written, \d+ unchanged", again.stderr), again.stderr
+    assert "search index unchanged" in again.stderr, "the shards' pages are as they were built"
+    third = run_cli("site", str(out), "--index", str(index), check=True)
+    assert "search index unchanged (no page changed)" in third.stderr, "the ledger was made anew"
+
+
+def test_a_second_build_of_a_site_being_built_is_one_line(tmp_path):
+    from dateline.errors import DatelineError
+    from dateline.search.archive import Archive
+    from dateline.search.site import build_site
+    from dateline.search.site.ledger import LEDGER, PageLedger
+
+    index, out = _small_site(tmp_path, [HOSTILE, PERSIAN])
+    out.mkdir()
+    building = PageLedger(out / LEDGER)
+    building.start()
+    building.record("index.html", "0" * 64)  # a build under way holds the ledger
+    with Archive(index) as archive, pytest.raises(DatelineError, match="another build is writing it"):
+        build_site(archive, out)
+    building.close()
+
+
 def test_progress_knows_the_total_before_the_first_page(tmp_path):
     from dateline.search.archive import Archive
     from dateline.search.site import build_site

@@ -14,20 +14,27 @@ gets an index of which shards hold which words (words.py), so a rare word reads 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
 import os
 import shutil
-from collections.abc import Callable, Mapping
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from importlib.metadata import version
 from importlib.resources import files
+from itertools import groupby
 from pathlib import Path
 
 from dateline.errors import DatelineError
 from dateline.indexer.fields import FACET_FIELDS
 from dateline.search.archive import Archive
 from dateline.search.site.bundles import build_bundle
+from dateline.search.site.ledger import LEDGER, PageLedger
 from dateline.search.site.pages import PAGE_KINDS, SiteContext
 from dateline.search.site.render import Renderer, facet_index_path
 from dateline.search.site.words import PART_WORDS, build_words_index, write_part_words
@@ -40,19 +47,19 @@ SEARCH_BUNDLE = "pagefind"
 SEARCH_BUNDLES = "search-bundles.json"  # the shards' bundles, for the search page to merge
 SHARD_PAGES = int(os.environ.get("DATELINE_SEARCH_SHARD_PAGES", 10_000))
 BUILT_FROM = "dateline-pages.sha256"  # in the bundle: the pages it was built from
-BUILD = ".dateline-build.json"  # what the last build was made from, and the pages it made
 _MAKERS = ("dateline", "dateline.corpus", "dateline.indexer", "dateline.search", "dateline.templates")
 
 
 def build_stamp(archive: Archive, queries: Mapping[str, str], search_index: bool) -> str:
-    """What a build's pages depend on: the index's state, the saved queries, whether search is
-    indexed, and the code and templates that render them."""
+    """What a build depends on: the index's state, the saved queries, whether search is indexed
+    (and by which Pagefind), and the code and templates that render the pages."""
     made_by = hashlib.sha256()
     for package in _MAKERS:
         for path in sorted(Path(str(files(package))).rglob("*")):
             if path.suffix in {".py", ".html", ".css", ".js"}:
                 made_by.update(path.name.encode() + b"\0" + path.read_bytes())
-    return json.dumps([archive.state, sorted(queries.items()), search_index, made_by.hexdigest()])
+    searched_by = pagefind_version() if search_index else None
+    return json.dumps([archive.state, sorted(queries.items()), searched_by, made_by.hexdigest()])
 
 
 @dataclass
@@ -92,6 +99,28 @@ def parse_queries(lines: list[str], source: str) -> dict[str, str]:
 Progress = Callable[[str, int, int], None]  # (step, done, total): "pages" one by one, then "search index"
 
 
+def _remove_half_written(out: Path) -> None:
+    """Pages and downloads are written to a .tmp file beside their place and renamed into it."""
+    for partial in out.rglob("*.tmp"):
+        partial.unlink(missing_ok=True)
+
+
+@contextmanager
+def site_writes(out: Path) -> Iterator[None]:
+    """A write the disk refuses (full, read-only, over quota) ends the build in one line naming the
+    site; the pages written stay, the half-written file goes, and the next build rewrites only the
+    pages that differ."""
+    try:
+        yield
+    except (OSError, sqlite3.OperationalError) as exc:  # SQLite's own: the ledger's disk full, or locked
+        _remove_half_written(out)
+        reason = getattr(exc, "strerror", None) or str(exc)
+        if "locked" in reason:
+            reason = "another build is writing it"
+        raise DatelineError(f"{out}: cannot write the site ({reason}); the pages written "
+                            "so far are kept and the next build goes on from them") from None
+
+
 def build_site(archive: Archive, out: str | Path, queries: Mapping[str, str] | None = None,
                on_progress: Progress | None = None, search_index: bool = True) -> SiteReport:
     """Render every page kind into OUT, then let Pagefind index the article pages."""
@@ -99,35 +128,42 @@ def build_site(archive: Archive, out: str | Path, queries: Mapping[str, str] | N
     out.mkdir(parents=True, exist_ok=True)
     for query in (queries or {}).values():
         archive.search(query, limit=1)  # a malformed saved query fails before anything is written
-    for stale in out.rglob("*.tmp"):  # left by a build that was killed mid-write
-        stale.unlink()
-    stamp, build = build_stamp(archive, queries or {}, search_index), out / BUILD
-    last = _last_build(build)
-    if last and last["stamp"] == stamp and all((out / path).is_file() for path in last["pages"]):
-        return SiteReport(0, len(last["pages"]), search_index, search_unchanged=search_index)
-    build.unlink(missing_ok=True)  # a build that stops halfway is not taken for a finished one
-    renderer = Renderer(out, NAV)
-    renderer.static("style.css")
-    renderer.static("search.js")
-    context = SiteContext(archive, dict(queries or {}))
-    total = sum(kind.count(context) for kind in PAGE_KINDS) if on_progress else 0
-    done = 0
-    for kind in PAGE_KINDS:
-        for page in kind.pages(context):
-            renderer.render(page)
-            done += 1
-            if done % 50 == 0:  # listings read stored articles from all over the index
-                archive.bound_mapped_pages()
-            if on_progress:
-                on_progress("pages", done, total)
-    report = SiteReport(renderer.written, renderer.unchanged, search_index,
-                        removed=renderer.remove_stale(SITE_FOLDERS))
-    if search_index:
-        report.search_error, report.search_unchanged = build_search(out, renderer.contents, on_progress)
-        report.search_index = report.search_error is None
-    if not report.search_error:
-        build.write_text(json.dumps({"stamp": stamp, "pages": sorted(renderer.contents)}))
-    return report
+    with site_writes(out):
+        return _build(archive, out, queries or {}, on_progress, search_index)
+
+
+def _build(archive: Archive, out: Path, queries: Mapping[str, str], on_progress: Progress | None,
+           search_index: bool) -> SiteReport:
+    _remove_half_written(out)  # left by a build that was killed mid-write
+    (out / ".dateline-build.json").unlink(missing_ok=True)  # the ledger's forerunner, with the builder's path
+    stamp = build_stamp(archive, queries, search_index)
+    with closing(PageLedger(out / LEDGER)) as ledger:
+        if ledger.finished(stamp) and all((out / path).is_file() for path in ledger.paths()):
+            return SiteReport(0, len(ledger), search_index, search_unchanged=search_index)
+        ledger.start()
+        renderer = Renderer(out, NAV, ledger)
+        renderer.static("style.css")
+        renderer.static("search.js")
+        context = SiteContext(archive, dict(queries))
+        total = sum(kind.count(context) for kind in PAGE_KINDS) if on_progress else 0
+        done = 0
+        for kind in PAGE_KINDS:
+            for page in kind.pages(context):
+                renderer.render(page)
+                done += 1
+                if done % 50 == 0:  # listings read stored articles from all over the index
+                    archive.bound_mapped_pages()
+                if on_progress:
+                    on_progress("pages", done, total)
+        report = SiteReport(renderer.written, renderer.unchanged, search_index,
+                            removed=renderer.remove_stale(SITE_FOLDERS))
+        if search_index:
+            archive.release_memory()  # the pages are written: Pagefind's run needs none of the index's arrays
+            report.search_error, report.search_unchanged = build_search(out, ledger, on_progress)
+            report.search_index = report.search_error is None
+        if not report.search_error:
+            ledger.finish(stamp)
+        return report
 
 
 @dataclass(frozen=True)
@@ -144,41 +180,55 @@ class SearchShard:
         return f"articles/{{{','.join(self.prefixes)}}}*.html" if self.prefixes else "articles/*.html"
 
 
-def search_shards(pages: Mapping[str, str], shard_pages: int = SHARD_PAGES) -> list[SearchShard]:
-    """Split the article pages (path -> digest of its bytes) into shards of about equal size, about
-    shard_pages each, by the first two characters of the article id (ids are hashes: spread evenly)."""
-    articles = sorted((path, digest) for path, digest in pages.items()
-                      if path.startswith("articles/") and path.endswith(".html"))
-    count = math.ceil(len(articles) / shard_pages)
+def search_shards(pages: PageLedger, shard_pages: int = SHARD_PAGES) -> list[SearchShard]:
+    """Split the article pages into shards of about equal size, about shard_pages each, by the first
+    two characters of the article id (ids are hashes: spread evenly)."""
+    total = pages.article_count()
+    count = math.ceil(total / shard_pages)
     if count <= 1:
-        return [SearchShard(SEARCH_BUNDLE, (), hashlib.sha256(repr(articles).encode()).hexdigest())]
-    by_prefix: dict[str, list[tuple[str, str]]] = {}
-    for path, digest in articles:
-        by_prefix.setdefault(path.removeprefix("articles/")[:2], []).append((path, digest))
+        return [SearchShard(SEARCH_BUNDLE, (), _shard_digest(pages.article_pages()))]
     shards: list[SearchShard] = []
     prefixes: list[str] = []
-    members: list[tuple[str, str]] = []
+    members: list[tuple[str, str]] = []  # the shard's pages so far: at most about shard_pages
     taken = 0
-    for number, (prefix, group) in enumerate(by_prefix.items(), start=1):
+    groups = groupby(pages.article_pages(), key=lambda page: page[0].removeprefix("articles/")[:2])
+    for prefix, group in groups:
         prefixes.append(prefix)
-        members += group
-        taken += len(group)
-        if number == len(by_prefix) or taken >= len(articles) * (len(shards) + 1) / count:
+        grouped = list(group)
+        members += grouped
+        taken += len(grouped)
+        if taken >= total * (len(shards) + 1) / count or taken == total:
             bundle = f"{SEARCH_BUNDLE}-{len(shards)}" if shards else SEARCH_BUNDLE
-            digest = hashlib.sha256(repr(members).encode()).hexdigest()
-            shards.append(SearchShard(bundle, tuple(prefixes), digest))
+            shards.append(SearchShard(bundle, tuple(prefixes), _shard_digest(members)))
             prefixes, members = [], []
     return shards
 
 
-def build_search(out: Path, pages: Mapping[str, str] | None = None, on_progress: Progress | None = None,
+@functools.cache
+def pagefind_version() -> str:
+    return version("pagefind")
+
+
+def _shard_digest(pages: Iterable[tuple[str, str]]) -> str:
+    """A shard's bundle is built from its pages and by a Pagefind: the search page loads one
+    pagefind.js for every bundle, so a new Pagefind builds every bundle anew."""
+    digest = hashlib.sha256(f"pagefind {pagefind_version()}\n".encode())
+    for path, content in pages:
+        digest.update(f"{path} {content}\n".encode())
+    return digest.hexdigest()
+
+
+def build_search(out: Path, pages: PageLedger | None = None, on_progress: Progress | None = None,
                  shard_pages: int = SHARD_PAGES) -> tuple[str | None, bool]:
-    """Build the bundle of every shard whose pages changed (pages: path -> digest, as the renderer
-    wrote them; default: read from disk); returns why Pagefind failed (or None), and whether every
-    bundle was already built from the pages it would be built from now."""
+    """Build the bundle of every shard whose pages changed (pages: the ledger of the build that
+    wrote them; default: the article pages as they are on disk); returns why Pagefind failed (or
+    None), and whether every bundle was already built from the pages it would be built from now."""
     if pages is None:
-        pages = {page.relative_to(out).as_posix(): hashlib.sha256(page.read_bytes()).hexdigest()
-                 for page in (out / "articles").glob("*.html")}
+        with tempfile.TemporaryDirectory(prefix="dateline-pages-") as scratch:
+            on_disk = ((page.relative_to(out).as_posix(), hashlib.sha256(page.read_bytes()).hexdigest())
+                       for page in (out / "articles").glob("*.html"))
+            with closing(PageLedger.of_pages(Path(scratch) / LEDGER, on_disk)) as ledger:
+                return build_search(out, ledger, on_progress, shard_pages)
     shards = search_shards(pages, shard_pages)
     stale = [shard for shard in shards if _built_from(out / shard.bundle) != shard.digest]
     for done, shard in enumerate(stale):
@@ -187,10 +237,10 @@ def build_search(out: Path, pages: Mapping[str, str] | None = None, on_progress:
         error = run_pagefind(out, shard)
         if error:
             return error, False
-    wordless = [shard for shard in shards if len(shards) > 1
-                and (shard in stale or not (out / shard.bundle / PART_WORDS).exists())]
-    for shard, paths in _pages_of(wordless, pages).items():  # for the index of which parts hold a word
-        write_part_words(out / shard.bundle, (out / path for path in paths))
+    for shard in shards:  # for the index of which parts hold a word
+        if len(shards) > 1 and (shard in stale or not (out / shard.bundle / PART_WORDS).exists()):
+            paths = (out / path for path, _digest in pages.article_pages(shard.prefixes))
+            write_part_words(out / shard.bundle, paths)
     error = build_words_index(out, {shard.bundle: shard.digest for shard in shards})
     if error:
         return error, False
@@ -203,31 +253,11 @@ def build_search(out: Path, pages: Mapping[str, str] | None = None, on_progress:
     return None, not stale
 
 
-def _pages_of(shards: list[SearchShard], pages: Mapping[str, str]) -> dict[SearchShard, list[str]]:
-    """The article pages of each of several shards (of a split in more than one), in one pass over
-    the pages: a shard holds the pages whose names begin with one of its prefixes."""
-    owner = {prefix: shard for shard in shards for prefix in shard.prefixes}
-    found: dict[SearchShard, list[str]] = {shard: [] for shard in shards}
-    for path in pages:
-        name = path.removeprefix("articles/")
-        if name != path and name.endswith(".html") and name[:2] in owner:
-            found[owner[name[:2]]].append(path)
-    return found
-
-
 def _built_from(bundle: Path) -> str | None:
     try:
         return (bundle / BUILT_FROM).read_text()
     except OSError:
         return None
-
-
-def _last_build(build: Path) -> dict | None:
-    try:
-        last = json.loads(build.read_text())
-    except (OSError, ValueError):
-        return None
-    return last if isinstance(last, dict) and {"stamp", "pages"} <= last.keys() else None
 
 
 def run_pagefind(out: Path, shard: SearchShard) -> str | None:

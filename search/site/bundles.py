@@ -21,7 +21,11 @@ def build_bundle(site: Path, bundle: Path, glob: str | None, stamp: tuple[str, s
     result = subprocess.run([*command, *(["--glob", glob] if glob else [])], capture_output=True, text=True,
                             preexec_fn=preexec_die_with_parent())
     if result.returncode == 0:
-        (fresh / stamp[0]).write_text(stamp[1])
+        try:
+            (fresh / stamp[0]).write_text(stamp[1])
+        except OSError:  # a full disk: the new bundle goes, the old one stays
+            shutil.rmtree(fresh, ignore_errors=True)
+            raise
         shutil.rmtree(old, ignore_errors=True)
         if bundle.exists():
             bundle.rename(old)

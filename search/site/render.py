@@ -19,6 +19,7 @@ from markupsafe import Markup
 from dateline.corpus.language import normalise_language
 from dateline.search.archive import Hit
 from dateline.search.output import marked_html
+from dateline.search.site.ledger import PageLedger
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur", "ps", "ckb", "yi", "dv", "sd", "ug"}
 SITE_NAME = "Dateline archive"
@@ -137,7 +138,7 @@ def hit_view(page: Page, hit: Hit) -> dict[str, Any]:
 class Renderer:
     """Renders pages into the output folder, rewriting a file only when its bytes change."""
 
-    def __init__(self, out: Path, nav: list[tuple[str, str]]):
+    def __init__(self, out: Path, nav: list[tuple[str, str]], ledger: PageLedger):
         self.out = out
         self.nav = nav
         self.loader = PackageLoader("dateline.templates", ".")
@@ -145,7 +146,7 @@ class Renderer:
                                autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
         self.written = 0
         self.unchanged = 0
-        self.contents: dict[str, str] = {}  # every page of this build: its path and content digest
+        self.ledger = ledger  # every page of this build: its path and content digest
 
     def render(self, page: Page) -> None:
         if page.template is None:
@@ -157,7 +158,7 @@ class Renderer:
         self.write(page.path, self.env.get_template(page.template).render(context).encode("utf-8"))
 
     def write(self, path: str, content: bytes) -> None:
-        self.contents[path] = hashlib.sha256(content).hexdigest()
+        self.ledger.record(path, hashlib.sha256(content).hexdigest())
         target = self.out / path
         if target.exists() and target.read_bytes() == content:
             self.unchanged += 1
@@ -170,7 +171,7 @@ class Renderer:
 
     def write_streamed(self, path: str, writes: Callable[[IO[str]], object]) -> None:
         """A file of any size, written as it is made, beside the old one; kept only if its bytes differ."""
-        self.contents[path] = "streamed"  # not searchable: Pagefind does not depend on it
+        self.ledger.record(path, "streamed")  # not searchable: Pagefind does not depend on it
         target = self.out / path
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.name + ".tmp")
@@ -189,7 +190,7 @@ class Renderer:
         removed = 0
         for folder in folders:
             for path in _files_under(self.out / folder):
-                if Path(path).relative_to(self.out).as_posix() not in self.contents:
+                if Path(path).relative_to(self.out).as_posix() not in self.ledger:
                     os.unlink(path)
                     removed += 1
         return removed
