@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +90,20 @@ def reuters_index(tmp_path_factory, reuters) -> Path:
     assert result.returncode == 0, result.stderr  # the collection's word lists are passed over, with a note
     assert "20000 added" in result.stderr and "6 passed over, 0 sources failed" in result.stderr
     return index
+
+
+@contextmanager
+def built_once(tmp_path_factory, name: str) -> Iterator[tuple[Path, bool]]:
+    """A folder that the test run's xdist workers share: the first to get here builds it (yields
+    its path and True) while the others wait, then find it built (False). The Reuters site, 310 MB
+    and a minute of CPU, was built by each worker: CI's /tmp filled."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        built = shared / f"{name}.built"
+        yield shared / name, not built.exists()
+        built.touch()
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from .conftest import OUTPUT, REUTERS, SEEDS, SHARED, run_cli
+from .conftest import OUTPUT, REUTERS, SEEDS, SHARED, built_once, run_cli
 
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = OUTPUT / "screenshots"
@@ -23,11 +23,14 @@ SCREENSHOTS = OUTPUT / "screenshots"
 
 @pytest.fixture(scope="session")
 def reuters_site(tmp_path_factory, reuters_index) -> Path:
-    out = tmp_path_factory.mktemp("site") / "reuters"
-    result = run_cli("site", str(out), "--index", str(reuters_index), "--query", "Cocoa=cocoa",
-                     "--query", "Oil prices=\"oil prices\"")
-    assert result.returncode == 0, result.stderr
-    assert "search index built" in result.stderr and f"Open {(out / 'index.html').as_uri()}" in result.stderr
+    """Built once for the run's workers; its tests only read it."""
+    with built_once(tmp_path_factory, "reuters-site") as (out, build):
+        if build:
+            result = run_cli("site", str(out), "--index", str(reuters_index), "--query", "Cocoa=cocoa",
+                             "--query", "Oil prices=\"oil prices\"")
+            assert result.returncode == 0, result.stderr
+            assert "search index built" in result.stderr
+            assert f"Open {(out / 'index.html').as_uri()}" in result.stderr
     return out
 
 
