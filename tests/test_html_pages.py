@@ -53,6 +53,23 @@ def test_a_utc_moment_on_another_day_keeps_the_local_publication_day(tmp_path):
     assert article.published is not None and article.published.date() == date(2020, 2, 24)
 
 
+@pytest.mark.parametrize("url_start", ["https://www.lavazza.de/", "https://www.urlaubsarchitektur.de/"])
+def test_a_copyright_year_or_a_month_in_a_link_is_no_publication_day(tmp_path, url_start):
+    """htmldate's search of a page's text answers a lone `© 2017` with 2017-01-01 and a link's
+    `/uploads/2022/10/` with 2022-10-01: days the page never states, so the day stays unknown."""
+    path, label = _page(url_start, tmp_path)
+    assert "date" not in label  # not labelled: the pages state no day
+    [article] = articles(read_file(path, NOW))
+    assert article.published is None
+
+
+def test_a_first_of_the_month_written_in_the_text_is_kept(tmp_path):
+    path, label = _page("https://www.dsv.de/synchronschwimmen/", tmp_path)
+    assert label["date"] == "2022-02-01" and b">01.02.2022<" in path.read_bytes()
+    [article] = articles(read_file(path, NOW))
+    assert article.published is not None and article.published.date() == date(2022, 2, 1)
+
+
 def test_a_utf8_page_with_stray_latin1_bytes_reads_without_mojibake(tmp_path):
     """A real page declaring UTF-8 with a few Windows-1252 bytes in it (an ad script's comment)."""
     for entry in json.loads((HTML_DEV / "trafilatura-dev" / "labels.json").read_text()):

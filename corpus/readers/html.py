@@ -7,7 +7,7 @@ import json
 import re
 import warnings
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from urllib.parse import urljoin
 
 import trafilatura
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag
+from htmldate import find_date
 from trafilatura.settings import Document
 
 from dateline.corpus.agencies import normalise_agency
@@ -107,16 +108,34 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(re.findall(r"\w+", text.casefold()))
 
 
-def _published(extracted: str | None, stated: datetime | None) -> datetime | None:
+def _published(extracted: str | None, stated: datetime | None, page: str,
+               soup: BeautifulSoup) -> datetime | None:
     """The publication day htmldate finds, with the page's stated time when that falls on the same day.
 
     Pages often state a UTC moment whose day is not the local publication day; htmldate weighs the
     URL, the page's dates and its text, and is right more often where the two disagree
-    (bench/html_reader.py)."""
+    (bench/html_reader.py). But where its search of the text finds only a month (a link's
+    `/2022/10/`), a copyright year or a lone year, it answers with that month's or year's first
+    day: a first of the month that the page does not state is not taken."""
     day = parse_date(extracted)
     if day is None or (stated is not None and stated.date() == day.date()):
         return stated or day
+    if day.day == 1 and not _states_first_of_month(day.date(), page, soup.get_text(" ")):
+        return stated
     return day
+
+
+def _states_first_of_month(day: date, page: str, text: str) -> bool:
+    """Whether the page gives this first of a month as a whole date: in its metadata, as htmldate
+    reads it without searching the text, or written out in the text (`01.11.2023`, `1. November
+    2021`, `November 1, 2021`, `2021-11-01`)."""
+    if find_date(page, extensive_search=False, original_date=True) == day.isoformat():
+        return True
+    one, month, year = r"0?1(?:st|er|\.)?", rf"(?:0?{day.month}|[^\W\d_]{{3,}}\.?)", str(day.year)
+    written = (rf"(?<!\d){one}[\s./-]+{month}[\s.,/-]+{year}(?!\d)",
+               rf"(?<!\d){year}[./-]0?{day.month}[./-]0?1(?!\d)",
+               rf"(?<![\w]){month}\s+{one},?\s+{year}(?!\d)")
+    return any(re.search(form, text) for form in written)
 
 
 def article_from_html(
@@ -142,7 +161,7 @@ def article_from_html(
     meta_date = _meta(soup, "article:published_time", "datePublished", "date", "dc.date", "dcterms.created")
     stated = (parse_date(ld.get("datePublished"), page_language) or parse_date(meta_date, page_language)
               or parse_date(time_tag["datetime"] if isinstance(time_tag, Tag) else None, page_language))
-    published = _published(extracted.date if extracted else None, stated)
+    published = _published(extracted.date if extracted else None, stated, page, soup)
     license_text = (_name(ld.get("license")) or _link(soup, "license")
                     or _meta(soup, "dcterms.license", "license")
                     or (extracted.license if extracted else None))
