@@ -12,6 +12,7 @@ When nothing tells, the date stays unknown.
 from __future__ import annotations
 
 import re
+import warnings
 from datetime import date, datetime, timezone
 
 import hijridate
@@ -52,6 +53,17 @@ _MONTHS: list[tuple[re.Pattern, str, int]] = sorted(
 _NUMERIC = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)|(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)")
 _TIME = re.compile(r"(?<!\d)(\d{1,2}):(\d{2})(?::(\d{2}))?(?!\d)")
 _NUMBER = re.compile(r"(?<!\d)\d{1,4}(?!\d)")
+# Zone names that news pages and feeds write, each with its one meaning (hours east of UTC): RFC 822's
+# North American zones (a feed's dates are RFC 822 dates), Europe's in English and German, and more.
+# dateutil knows only UTC and GMT. A name with several meanings (IST, AST) is not here: a date naming
+# one keeps its clock time, without a zone.
+_ZONES = {"EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+          "AKST": -9, "AKDT": -8, "HST": -10, "WET": 0, "WEST": 1, "BST": 1, "CET": 1, "CEST": 2,
+          "MEZ": 1, "MESZ": 2, "EET": 2, "EEST": 3, "MSK": 3, "IRST": 3.5, "IRDT": 4.5, "PKT": 5,
+          "ICT": 7, "WIB": 7, "HKT": 8, "SGT": 8, "JST": 9, "KST": 9, "AEST": 10, "AEDT": 11,
+          "NZST": 12, "NZDT": 13}
+_TZINFOS = {name: int(hours * 3600) for name, hours in _ZONES.items()}
+_DOTTED = re.compile(r"(?<![\d.])\d{1,2}\.\d{1,2}\.\d{2,4}(?![\d.])")  # 12.02.2024: day first, anywhere
 
 
 def _convert(calendar: str, year: int, month: int, day: int, text: str) -> datetime | None:
@@ -125,7 +137,10 @@ def parse_date(value: object, language: str | None = None) -> datetime | None:
     except ValueError:
         try:
             # With default year 1, a text that names no year ("May 12") stays unknown rather than this year.
-            parsed = dateutil_parser.parse(text, default=datetime(1, 1, 1))
+            with warnings.catch_warnings():  # a zone name it does not know: the clock time, no zone
+                warnings.simplefilter("ignore", dateutil_parser.UnknownTimezoneWarning)
+                parsed = dateutil_parser.parse(text, default=datetime(1, 1, 1), tzinfos=_TZINFOS,
+                                               dayfirst=bool(_DOTTED.search(text)))
         except (ValueError, OverflowError, TypeError):
             return None
     return None if parsed.year == 1 or parsed.year in HIJRI_YEARS else parsed

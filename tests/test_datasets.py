@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -77,6 +78,19 @@ def test_the_243_dated_itrc_rows_get_gregorian_dates():
 def test_hijri_dates_become_gregorian_or_stay_unknown(text, language, expected):
     parsed = parse_date(text, language)
     assert (parsed.date().timetuple()[:3] if parsed else None) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Tue, 10 Jun 2003 04:00:00 EDT", "2003-06-10T04:00:00-04:00"),  # RFC 822's zones, as feeds write them
+    ("Mon, 12 Feb 2024 10:00:00 CET", "2024-02-12T10:00:00+01:00"),
+    ("12.02.2024 10:00 MESZ", "2024-02-12T10:00:00+02:00"),  # a dotted date is day first
+    ("1.2.2024", "2024-02-01T00:00:00"), ("Sat, 5 Dec 2026 08:00:00 IRST", "2026-12-05T08:00:00+03:30"),
+    ("2024-02-12 10:00 IST", "2024-02-12T10:00:00"),  # India's, Ireland's or Israel's: no zone is guessed
+])
+def test_named_zones_are_read_and_an_ambiguous_one_keeps_the_clock_time(text, expected):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # dateutil warned on every zone name but UTC and GMT
+        assert parse_date(text).isoformat() == expected
 
 
 def test_feeds_of_every_kind_give_every_item(tmp_path):
