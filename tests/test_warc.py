@@ -124,3 +124,14 @@ def test_a_whole_file_gzip_warc_is_read(tmp_path):
     assert not errors(items)
     assert [a.provenance.checksum for a in articles(items)] == [a.provenance.checksum for a in articles(read_file(plain, NOW))]
     assert articles(read_file(SAMPLES / "warcio" / "example-bad-non-chunked.warc.gz", NOW))
+
+
+def test_a_page_stored_as_a_resource_record_is_read():
+    """A resource record holds a page without HTTP headers, as tools that archive files write it
+    (warcio's example); wget's resource records of its own log and arguments are not pages."""
+    [article] = articles(read_file(SAMPLES / "warcio" / "example-resource.warc.gz", NOW))
+    assert article.title == "Example Domain" and article.url == "http://example.com/"
+    assert "illustrative examples in documents" in article.body
+    assert article.provenance.fetched == datetime(2017, 4, 29, 1, 30, 30, tzinfo=timezone.utc)  # its WARC-Date
+    wget = read_file(SAMPLES / "warcio" / "example-wget-bad-target-uri.warc.gz", NOW)
+    assert not errors(wget) and [a.title for a in articles(wget)] == ["Example Domain"]

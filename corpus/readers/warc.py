@@ -70,11 +70,22 @@ def _drain(record) -> None:
 
 
 def _is_html(record, kind: str = "response") -> bool:
-    if record.rec_type != kind or record.http_headers is None:
-        return False
-    status = record.http_headers.get_statuscode()
-    content_type = record.http_headers.get_header("Content-Type") or ""
-    return status == "200" and "html" in content_type.lower()
+    return _page_type(record, kind) is not None
+
+
+def _page_type(record, kind: str = "response") -> str | None:
+    """The Content-Type of the HTML page a record of this kind holds, or None: a response (or a
+    revisit of one) with status 200, or a resource, a page stored without HTTP headers (as warcit
+    and other tools that archive files store them)."""
+    if record.rec_type == "resource" and kind == "response":
+        content_type = record.rec_headers.get_header("Content-Type") or ""
+    elif record.rec_type == kind and record.http_headers is not None:
+        if record.http_headers.get_statuscode() != "200":
+            return None
+        content_type = record.http_headers.get_header("Content-Type") or ""
+    else:
+        return None
+    return content_type if "html" in content_type.lower() else None
 
 
 def _capture_time(value: str | None) -> datetime | None:
@@ -121,8 +132,8 @@ class WarcReader:
                 with contextlib.redirect_stderr(warnings):
                     record = next(records)
                     # Every record is read to its end, so that one cut short is reported, whatever its kind.
-                    content = None
-                    if _is_html(record):
+                    content, content_type = None, _page_type(record)
+                    if content_type:
                         content = record.content_stream().read()
                     else:
                         _drain(record)
@@ -160,7 +171,7 @@ class WarcReader:
                 continue
             try:
                 check_article_size(len(content), source)
-                declared = charset_of(record.http_headers.get_header("Content-Type")) or meta_charset(content)
+                declared = charset_of(content_type) or meta_charset(content)
                 page = decode_text(content, source, declared)
                 capture = f"{url} {captured}"
                 article = article_from_html(page, source, ingested, offset=offset, url=url,
