@@ -6,6 +6,7 @@ import gzip
 import importlib.util
 import json
 import sys
+import warnings
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -101,3 +102,13 @@ def test_a_first_line_without_words_is_not_taken_for_the_headline(tmp_path):
                     "walked out.</p></article></body></html>")
     [article] = articles(read_file(page, NOW))
     assert article.body.startswith("* * *\n\nParliament passed the budget")
+
+
+def test_an_xhtml_page_with_an_xml_declaration_reads_without_a_warning(tmp_path):
+    """bs4 printed a paragraph of advice on the terminal for every such page (`<?xml ...?>` first)."""
+    path, label = _page("https://www.dsv.de/synchronschwimmen/", tmp_path)
+    assert path.read_bytes().startswith(b'<?xml version="1.0"')
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        [article] = articles(read_file(path, NOW))
+    assert article.title and not [str(w.message)[:80] for w in caught]

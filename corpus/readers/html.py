@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 import trafilatura
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
 from htmldate import find_date
 from trafilatura.settings import Document
 
@@ -93,7 +93,16 @@ def html_paragraphs(fragment: str) -> list[str]:
     """Paragraphs of an HTML fragment (a feed item's content or summary); plain text by its lines."""
     if "<" not in fragment:
         return line_paragraphs(fragment)
-    return _blocks(BeautifulSoup(fragment, "lxml"))
+    return _blocks(_soup(fragment))
+
+
+def _soup(markup: str) -> BeautifulSoup:
+    """lxml's parse of a page or a fragment. bs4 warns, on the terminal, about what it was given
+    (text that is only a URL; an XHTML page's XML declaration): nothing the user can act on."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        return BeautifulSoup(markup, "lxml")
 
 
 def _extraction(page: str, url: str | None) -> Document | None:
@@ -145,9 +154,7 @@ def article_from_html(
     """Pure: an HTML page to an article. trafilatura finds the main text and the day; the page's own
     structured data (JSON-LD, OpenGraph, meta, rel links) gives the headline, agency, license and URL,
     and wins over what WARC headers give."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)  # a page that is only a URL
-        soup = BeautifulSoup(page, "lxml")
+    soup = _soup(page)
     ld = _json_ld_article(soup)
     extracted = _extraction(page, url)
     root = soup.find("html")
