@@ -112,3 +112,27 @@ def test_an_xhtml_page_with_an_xml_declaration_reads_without_a_warning(tmp_path)
         warnings.simplefilter("always")
         [article] = articles(read_file(path, NOW))
     assert article.title and not [str(w.message)[:80] for w in caught]
+
+
+@pytest.mark.parametrize("url_start", [
+    "https://tageswoche.ch/gesellschaft/",  # '... | TagesWoche': the host's name
+    "https://www.welt.de/regionales/hamburg/article202159566/",  # '... - SAT.1 REGIONAL': its og:site_name
+    "https://www.royalroad.com/fiction/34798/",  # 'Chapter 1: Prologue - Murdered - Melas': the <h1>
+    "https://www.rosalux.de/news/id/45292/",  # '... - Rosa-Luxemburg-Stiftung': the <h1>
+    "https://www.regenbogenportal.de/aktuelles/08112021",  # '08.11.2021 | ...': the <h1>, after a date
+])
+def test_the_site_name_around_a_title_goes(tmp_path, url_start):
+    path, label = _page(url_start, tmp_path)
+    [article] = articles(read_file(path, NOW))
+    assert article.title == label["title"].strip()
+
+
+def test_a_title_keeps_every_part_that_is_not_the_site_name():
+    from dateline.corpus.readers.html import _title_without_site
+
+    sites = ("Example News", None, "https://www.example.org/2021/brexit")
+    assert _title_without_site("Brexit: Nervenkrieg geht in nächste Runde | Example News", sites, None) == \
+        "Brexit: Nervenkrieg geht in nächste Runde"
+    assert _title_without_site("Example News", sites, None) == "Example News", "nothing else to keep"
+    assert _title_without_site("EXAMPLE - Oil - prices rise", sites, "Oil") == "Oil"
+    assert _title_without_site("Oil prices rise - Markets", sites, "Gold") == "Oil prices rise - Markets"

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from html import unescape
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
@@ -147,6 +147,37 @@ def _states_first_of_month(day: date, page: str, text: str) -> bool:
     return any(re.search(form, text) for form in written)
 
 
+_TITLE_SEPARATOR = re.compile(r"(\s+[|\-\u2013\u2014\u2022\u00b7\u2502:\u00bb]{1,2}\s+|\s*[|\u2502]\s*)")
+
+
+def _title_without_site(title: str | None, sites: tuple[str | None, ...], heading: str | None) -> str | None:
+    """A page's title without the site's name before or after it ('Budget passed | Example News'):
+    a part of it is the site's name when it is the page's stated site name or publisher or its
+    host's name (`SAT.1 REGIONAL` on sat1regional.de), compared without case, spaces or punctuation,
+    or when the rest of the title is the page's <h1>."""
+    if not title:
+        return title
+    known = {_letters(site) for site in sites if site and "://" not in site}
+    for url in (site for site in sites if site and "://" in site):
+        host = (urlsplit(url).hostname or "").split(".")[:-1]
+        known.update(_letters(label) for label in host if label not in {"www", "m", "amp"})
+    pieces = _TITLE_SEPARATOR.split(title.strip())  # parts, with the separators between them
+    start, end = 0, len(pieces)
+    while end - start > 1 and (_letters(pieces[end - 1]) in known or not pieces[end - 1].strip()):
+        end -= 2
+    while end - start > 1 and _letters(pieces[start]) in known:
+        start += 2
+    for cut in range(start + 2, end, 2) if heading else ():
+        for kept in (pieces[start:cut - 1], pieces[cut:end]):
+            if _letters("".join(kept)) == _letters(heading or ""):
+                return "".join(kept)
+    return "".join(pieces[start:end])
+
+
+def _letters(text: str) -> str:
+    return "".join(character for character in text.casefold() if character.isalnum())
+
+
 def article_from_html(
     page: str, source: str, ingested: datetime, offset: int | None = None,
     url: str | None = None, fetched: datetime | None = None, identity: str | None = None,
@@ -174,6 +205,9 @@ def article_from_html(
                     or (extracted.license if extracted else None))
     canonical = _link(soup, "canonical") or _name(ld.get("url")) or _meta(soup, "og:url")
     canonical = urljoin(url, canonical) if url and canonical else canonical or url  # relative links resolved
+    sites = (_name(ld.get("publisher")), _meta(soup, "og:site_name", "application-name"), canonical)
+    heading = soup.find("h1")
+    title = _title_without_site(title, sites, heading.get_text(" ", strip=True) if heading else None)
     agency = normalise_agency(_name(ld.get("publisher")) or _meta(soup, "og:site_name"))
     body = (extracted.text if extracted else None) or ld.get("articleBody")
     paragraphs = [line for line in re.split(r"\s*\n\s*", body) if line] if isinstance(body, str) else []
