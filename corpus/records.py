@@ -181,6 +181,19 @@ def record_fields(mapped: MappedRecord, text: str = "") -> dict[str, Any]:
     return {key: value for key, value in fields.items() if value}
 
 
+def _check_headline_only(mapped: MappedRecord, title: str, source: str, location: str) -> None:
+    """A record with a title and no body is a headline (datasets of headlines alone are common),
+    unless a field mapped to nothing holds more text than the title: most often the body under a
+    name of the source's own, which --field names (and the error names, when it is some text)."""
+    texts = {name: value.strip() for name, value in mapped.extra.items() if isinstance(value, str)}
+    longest = max(texts, key=lambda name: len(texts[name]), default="")
+    if title and len(texts.get(longest, "")) <= len(title):
+        return
+    known = ", ".join(COMMON_NAMES["body"][:6])
+    named = f"{longest}?" if len(texts.get(longest, "")) >= 20 else "NAME"
+    raise SourceError(source, f"no body (body fields: {known}, …; or --field body={named})", location)
+
+
 def article_from_record(record: Any, source: str, offset: int, location: str, ingested: datetime,
                         mapping: FieldMapping = DEFAULT_MAPPING) -> Article:
     """Pure: one record (a JSON object, a CSV row) to an article; the record's fields win over what
@@ -189,11 +202,10 @@ def article_from_record(record: Any, source: str, offset: int, location: str, in
         raise SourceError(source, "expected an object of named fields", location)
     mapped = map_record(record, mapping)
     body = mapped.values.get("body")
-    if body is None:  # most often a body under a name of the source's own, which --field names
-        known = ", ".join(COMMON_NAMES["body"][:6])
-        raise SourceError(source, f"no body (body fields: {known}, …; or --field body=NAME)", location)
-    paragraphs, wire = _body(body)
     title, lead = (_text(mapped.values.get(name)) or "" for name in ("title", "lead"))
+    if body is None:
+        _check_headline_only(mapped, title, source, location)
+    paragraphs, wire = _body(body) if body is not None else ([], {})
     text = " ".join([title, lead, *paragraphs[:3]])
     fields = {**wire, **record_fields(mapped, text)}
     native_id = _text(mapped.values.get("id"))

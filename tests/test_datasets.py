@@ -188,12 +188,31 @@ def test_a_bad_csv_row_is_one_line_and_the_rest_is_read(tmp_path):
     assert "export.csv:row 2 (line 3): malformed CSV" in str(error)
 
 
+def test_a_dataset_of_headlines_alone_is_read_and_searched(tmp_path):
+    """As "A Million News Headlines" (ABC) ships: a date and a headline a row, no text. A headline is
+    an article; a row whose unmapped field holds more text than its title is still an error naming
+    that field, as its body is most likely there."""
+    headlines = tmp_path / "abcnews-date-text.csv"
+    headlines.write_text("publish_date,headline_text\n20030219,aba decides against community broadcasting licence\n"
+                         "20030219,act fire witnesses must be aware of defamation\n")
+    index = tmp_path / "index"
+    indexed = CliRunner().invoke(cli, ["index", str(headlines), "--field", "title=headline_text", "--index", str(index)])
+    assert indexed.exit_code == 0 and "2 added" in indexed.output, indexed.output
+    found = CliRunner().invoke(cli, ["search", "defamation", "--index", str(index), "--format", "json"])
+    [hit] = json.loads(found.output)["hits"]
+    assert hit["title"] == "act fire witnesses must be aware of defamation" and hit["published"] == "2003-02-19T00:00:00"
+    export = tmp_path / "export.csv"
+    export.write_text("headline_text,story_body\nBudget passed,Parliament passed the budget on Sunday.\n")
+    result = CliRunner().invoke(cli, ["read", str(export), "--field", "title=headline_text"])
+    assert result.exit_code == 1 and "--field body=story_body?" in result.output
+
+
 def test_field_mapping_from_the_command_line_and_a_file(tmp_path):
     export = tmp_path / "export.csv"
     export.write_text("headline_text,story_body,when,desk\nBudget passed,Parliament passed the budget on Sunday.,"
                       "2021-05-12,politics\n")
     result = CliRunner().invoke(cli, ["read", str(export), "--format", "jsonl"])
-    assert result.exit_code == 1 and "no body" in result.output and "--field body=NAME" in result.output
+    assert result.exit_code == 1 and "no body" in result.output and "--field body=story_body?" in result.output
     mapped = CliRunner().invoke(cli, ["read", str(export), "--format", "jsonl", "--field", "body=story_body",
                                       "--field", "title=headline_text", "--field", "published=when"])
     article = json.loads(mapped.output.splitlines()[0])
