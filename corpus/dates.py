@@ -64,6 +64,8 @@ _ZONES = {"EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST
           "NZST": 12, "NZDT": 13}
 _TZINFOS = {name: int(hours * 3600) for name, hours in _ZONES.items()}
 _DOTTED = re.compile(r"(?<![\d.])\d{1,2}\.\d{1,2}\.\d{2,4}(?![\d.])")  # 12.02.2024: day first, anywhere
+# "GMT+3" on a page means three hours ahead of UTC; dateutil reads it as POSIX does, three behind
+_NAMED_OFFSET = re.compile(r"\b(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?\b")
 
 
 def _convert(calendar: str, year: int, month: int, day: int, text: str) -> datetime | None:
@@ -105,6 +107,19 @@ def calendar_of(text: str, language: str | None) -> str | None:
     return _CALENDAR_OF_LANGUAGE.get(language or "")
 
 
+def _offsets_as_written(text: str) -> str:
+    return _NAMED_OFFSET.sub(lambda m: f"{m[1]}{int(m[2]):02d}:{m[3] or '00'}", text)
+
+
+def _day_first(text: str, language: str | None) -> bool:
+    """Whether 03/12/2023 is the 3rd of December: it is in a dotted date anywhere, and in every
+    language's sources but English ones (American usage is month first; British, day first: an
+    English source's keeps dateutil's month first). A year-first date is never day first."""
+    if _NUMERIC.search(text):
+        return False
+    return bool(_DOTTED.search(text)) or (language is not None and language != "en")
+
+
 def parse_date(value: object, language: str | None = None) -> datetime | None:
     """A datetime from ISO 8601, RFC 2822, written forms and Hijri calendars; None when unparseable,
     absent or of an unknown calendar. `language` is the source's, which tells Hijri calendars apart."""
@@ -139,8 +154,8 @@ def parse_date(value: object, language: str | None = None) -> datetime | None:
             # With default year 1, a text that names no year ("May 12") stays unknown rather than this year.
             with warnings.catch_warnings():  # a zone name it does not know: the clock time, no zone
                 warnings.simplefilter("ignore", dateutil_parser.UnknownTimezoneWarning)
-                parsed = dateutil_parser.parse(text, default=datetime(1, 1, 1), tzinfos=_TZINFOS,
-                                               dayfirst=bool(_DOTTED.search(text)))
+                parsed = dateutil_parser.parse(_offsets_as_written(text), default=datetime(1, 1, 1),
+                                               tzinfos=_TZINFOS, dayfirst=_day_first(text, language))
         except (ValueError, OverflowError, TypeError):
             return None
     return None if parsed.year == 1 or parsed.year in HIJRI_YEARS else parsed

@@ -86,11 +86,22 @@ def test_hijri_dates_become_gregorian_or_stay_unknown(text, language, expected):
     ("12.02.2024 10:00 MESZ", "2024-02-12T10:00:00+02:00"),  # a dotted date is day first
     ("1.2.2024", "2024-02-01T00:00:00"), ("Sat, 5 Dec 2026 08:00:00 IRST", "2026-12-05T08:00:00+03:30"),
     ("2024-02-12 10:00 IST", "2024-02-12T10:00:00"),  # India's, Ireland's or Israel's: no zone is guessed
+    ("3 December 2023 12:30 GMT+3", "2023-12-03T12:30:00+03:00"),  # ahead of UTC, as pages mean it
+    ("2023-12-03 10:00:00 UTC+03:30", "2023-12-03T10:00:00+03:30"), ("2023-12-03 10:00 GMT-5", "2023-12-03T10:00:00-05:00"),
 ])
 def test_named_zones_are_read_and_an_ambiguous_one_keeps_the_clock_time(text, expected):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # dateutil warned on every zone name but UTC and GMT
         assert parse_date(text).isoformat() == expected
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    ("03/12/2023", "ar", "2023-12-03"), ("03/12/2023", "fr", "2023-12-03"), ("03/12/2023", "en", "2023-03-12"),
+    ("03/12/2023", None, "2023-03-12"), ("12/25/2023", "fr", "2023-12-25"), ("2023-12-03 10:00 UTC", "fr", "2023-12-03"),
+    ("2023/12/03", "de", "2023-12-03"), ("03.12.2023", "en", "2023-12-03"),
+])
+def test_a_slashed_date_is_day_first_but_in_english_sources(text, language, expected):
+    assert parse_date(text, language).date().isoformat() == expected
 
 
 def test_feeds_of_every_kind_give_every_item(tmp_path):
