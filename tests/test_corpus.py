@@ -150,7 +150,7 @@ def test_json_lines(tmp_path):
         json.dumps({"title": "Bank raises rates", "body": "LONDON (Reuters) - The Bank of England raised rates today by a quarter point.",
                     "published": "2021-05-12", "topics": ["interest"], "id": "r1"}),
         "{not json",
-        json.dumps({"title": "No body here"}),
+        json.dumps({"title": "A headline and no body", "story_body": "The text is under a name of its own, longer than its title."}),
         json.dumps({"text": "ANKARA - Turkish officials met their counterparts in the capital on Tuesday.",
                     "agency": "AA", "license": "CC BY 4.0 https://creativecommons.org/licenses/by/4.0/"}),
     ]))
@@ -160,6 +160,7 @@ def test_json_lines(tmp_path):
     assert first.published == datetime(2021, 5, 12)
     assert second.agency == "Anadolu Agency" and second.license == "CC-BY-4.0"
     assert [e.location for e in errors(items)] == ["line 2", "line 3"]
+    assert "--field body=story_body?" in str(errors(items)[1])
 
 
 def test_legacy_arabic_encoding_is_detected(tmp_path):
