@@ -10,16 +10,29 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from dateline.corpus.agencies import normalise_agency
+from dateline.corpus.agencies import is_known_agency, normalise_agency
 from dateline.corpus.licenses import spdx_from_text
 
-# TEHRAN—   TEHRAN -   TEHRAN, May 12 (MNA) --   NEW YORK, Feb 26 -   RIO DE JANEIRO (Reuters) -
+_DASH = r"(?:—|–|―|--)|\s-\s?|-\s"  # a dash; a bare hyphen (HIV-1, CRISPR-Cas) is none
+# TEHRAN—   TEHRAN, May 12 (MNA) --   RIO DE JANEIRO (Reuters) -   BEIRUT, Lebanon (AP) —
+# and, with an agency named, a place not in capitals: Moscow, 3 December (TASS) -   Tehran, IRNA --
 _DATELINE = re.compile(
-    r"""^\s*
-    (?P<place>[A-Z][A-Z.'’\- ]{1,40}?[A-Z.])          # place, in capitals
-    (?:\s*,\s*(?P<when>[A-Z][a-z]{2,8}\.?\s+\d{1,2}))?   # optional month and day
-    (?:\s*\((?P<agency>[^()\n]{1,40})\))?                # optional agency code
-    (?:\s*(?:—|–|―|--)\s*|\s+-\s*|\s*-\s+)           # a dash; a bare hyphen (HIV-1, CRISPR-Cas) is none""",
+    rf"""^\s*
+    (?:(?P<place>[A-Z][A-Z.'’\- ]{{1,40}}?[A-Z.])                # a place in capitals
+       (?:\s*,\s*(?:[A-Z][a-z]+\.?|[A-Z]\.[A-Z]\.)(?:\s[A-Z][a-z]+\.?){{0,2}}(?=\s*(?:\(|{_DASH})))?  # region
+     | (?P<titled>[A-Z][a-z]+(?:[\s-][A-Z][a-z]+){{0,2}}))        # or not (then an agency must be named)
+    (?:\s*,\s*(?:[A-Z][a-z]{{2,8}}\.?\s+\d{{1,2}}|\d{{1,2}}\s+[A-Z][a-z]{{2,8}}\.?))?  # May 12, or 12 May
+    (?:\s*,\s*(?P<code>[A-Z]{{2,6}})(?=\s*(?:{_DASH})))?           # an agency's code after a comma
+    (?:\s*\((?P<agency>[^()\n]{{1,40}})\))?                       # an agency in brackets
+    \s*(?:{_DASH})\s*                                              # a dash""",
+    re.X,
+)
+_ARABIC_LETTERS = "\u0600-\u06ff\u200c"
+# القاهرة (رويترز) -   دبي، 3 ديسمبر (رويترز) -   تهران- ایرنا-   (the agency must be a known one)
+_ARABIC_DATELINE = re.compile(
+    rf"""^\s*(?P<place>[{_ARABIC_LETTERS}]+(?:\s[{_ARABIC_LETTERS}]+){{0,2}}?)\s*
+    (?:[،,]\s*[\d\u0660-\u0669\u06f0-\u06f9]{{1,2}}\s+[{_ARABIC_LETTERS}]+\s*)?
+    (?:\((?P<agency>[^()\n]{{1,30}})\)\s*[-–—]|[-–—]\s*(?P<code>[^\s()\-–—]+(?:\s[^\s()\-–—]+)?)\s*[-–—])\s*""",
     re.X,
 )
 _INITIALS_RE = r"(?P<initials>[A-Z]{2,4}(?:/[A-Z]{2,4})+)"
@@ -41,11 +54,38 @@ class Dateline:
 
 def split_dateline(text: str) -> tuple[Dateline | None, str]:
     """The leading dateline and the text after it; (None, text) when there is none."""
-    match = _DATELINE.match(text)
+    match = _DATELINE.match(text) or _ARABIC_DATELINE.match(text)
     if not match:
         return None, text
-    place = re.sub(r"\s+", " ", match.group("place")).strip()
-    return Dateline(place, normalise_agency(match.group("agency"))), text[match.end():]
+    named = match.group("agency") or match.group("code")
+    known = bool(named) and is_known_agency(named)
+    capitals = match.re is _DATELINE and match.group("place")
+    if not (capitals or known):  # a place not in capitals, or in Arabic script, is one only beside an agency
+        return None, text
+    place = " ".join((match.group("place") or match.group("titled").upper()).split())
+    agency = match.group("agency") or (named if known else None)  # NEW YORK, NY -: a state, not an agency
+    return Dateline(place, normalise_agency(agency)), text[match.end():]
+
+
+# Persian agency copy opens with who reports it, and from where:
+# به گزارش خبرنگار ورزشی خبرگزاری فارس از اصفهان،
+_REPORTED = re.compile(r"^\s*به\s+گزارش\s+(?P<clause>[^،,\n]{1,80}?)\s*[،,]")
+_PERSIAN_LETTERS = str.maketrans({"\u064a": "\u06cc", "\u0643": "\u06a9"})  # older sites' Arabic yeh and kaf
+
+
+def reported_by(text: str) -> tuple[str | None, str | None]:
+    """The agency (and the place) a Persian story's opening clause names as reporting it, its text
+    left as it is; (None, None) when it names no known agency or quotes another (به نقل از)."""
+    match = _REPORTED.match(text)
+    if not match or "نقل" in match.group("clause"):
+        return None, None
+    clause, _, place = match.group("clause").rpartition(" از ")
+    words = (clause or place).split()
+    place = place.strip().translate(_PERSIAN_LETTERS) if clause and len(place.split()) <= 2 else ""
+    for size in range(min(4, len(words)), 0, -1):
+        if is_known_agency(name := " ".join(words[-size:])):
+            return normalise_agency(name), place or None
+    return None, None
 
 
 @dataclass(frozen=True)
@@ -149,10 +189,11 @@ def parse_wire_copy(text: str) -> tuple[list[str], dict[str, Any]]:
     """Paragraphs of the story and the metadata its dateline and trailer gave."""
     dateline, rest = split_dateline(text.strip())
     rest, trailer = split_trailer(rest)
+    reporter, place = (None, None) if dateline else reported_by(rest)
     fields = {
         "changes": wire_changes(dateline, trailer),
-        "dateline": dateline.place if dateline else None,
-        "agency": trailer.agency or (dateline.agency if dateline else None),
+        "dateline": dateline.place if dateline else place,
+        "agency": trailer.agency or (dateline.agency if dateline else reporter),
         "license": spdx_from_text(trailer.license_text),
         "license_text": trailer.license_text,
         "editors": trailer.editors,

@@ -49,6 +49,14 @@ def test_article_id_is_stable_across_reads_and_copies_of_the_file(tmp_path):
     ("TEHRAN - The talks resumed today in the capital after a long pause.", "TEHRAN", None),
     ("TEHRAN, May 12 (MNA) -- The talks resumed today in the capital after a pause.", "TEHRAN", "Mehr News Agency"),
     ("RIO DE JANEIRO (Reuters) - Brazil's coffee exports rose sharply in the month.", "RIO DE JANEIRO", "Reuters"),
+    ("BEIRUT, Lebanon (AP) — The talks resumed today in the capital after a long pause.", "BEIRUT", "Associated Press"),
+    ("WASHINGTON, D.C. (AP) — The talks resumed today in the capital after a pause.", "WASHINGTON", "Associated Press"),
+    ("NEW YORK, NY - The talks resumed today in the city after a long pause.", "NEW YORK", None),  # a state
+    ("Tehran, IRNA -- The talks resumed today in the capital after a long pause.", "TEHRAN", "Islamic Republic News Agency"),
+    ("Moscow, 3 December (TASS) - The talks resumed today in the capital after a pause.", "MOSCOW", "TASS"),
+    ("تهران- ایرنا- The talks resumed today in the capital after a long pause.", "تهران", "Islamic Republic News Agency"),
+    ("القاهرة (رويترز) - The talks resumed today in the capital after a long pause.", "القاهرة", "Reuters"),
+    ("دبي، 3 ديسمبر (رويترز) - The talks resumed today in the city after a long pause.", "دبي", "Reuters"),
 ])
 def test_dateline_forms(tmp_path, text, place, agency):
     source = tmp_path / "story.txt"
@@ -58,6 +66,18 @@ def test_dateline_forms(tmp_path, text, place, agency):
     assert article.agency == agency
     assert article.published is None, "a month and day without a year is not a date"
     assert article.body.startswith("The talks") or article.body.startswith("Brazil")
+
+
+@pytest.mark.parametrize("text", [
+    "Moscow - The talks resumed today.",  # a place not in capitals needs an agency named
+    "Sunday, 3 December - The talks resumed today.", "Paris (Someone) - The talks resumed today.",
+    "ایران - آمریکا: مذاکرات از سر گرفته شد.",  # Arabic script: only beside a known agency
+    "HIV-1 is a virus that attacks the immune system.", "BACKGROUND: The study asked whether.",
+])
+def test_what_is_no_dateline(text):
+    from dateline.corpus.wire import split_dateline
+
+    assert split_dateline(text) == (None, text)
 
 
 def test_sidecar_wins_over_guesses(tmp_path):

@@ -55,6 +55,22 @@ def test_all_600_fars_news_records_are_read_with_their_fields():
     assert languages.count(None) == 1, "a record whose body is '.' is too short to tell"
 
 
+def test_persian_copy_names_its_agency_and_place_in_its_opening_clause():
+    """Fars copy opens "به گزارش [خبرنگار ...] خبرگزاری فارس [از اصفهان]،" (as reported by Fars [from
+    Isfahan]): the agency and the place are taken, the text kept as written; a story quoting another
+    source (به نقل از) names no agency of its own there."""
+    found = articles(read_file(FARS / "fars-news.jsonl", NOW))
+    opening = {a.id: a.paragraphs[0] for a in found}
+    fars = [a for a in found if re.match(r"به گزارش [^،]*خبرگزار[یي] فارس\s*[،,]", opening[a.id])]
+    assert len(fars) > 100 and all(a.agency == "Fars News Agency" and a.dateline is None for a in fars)
+    isfahan = [a for a in found if re.match(r"به گزارش خبرگزاری فارس از اصفهان،", opening[a.id])]
+    assert isfahan and all(a.dateline == "اصفهان" and a.agency == "Fars News Agency" for a in isfahan)
+    assert all(opening[a.id].startswith("به گزارش") for a in isfahan), "the clause stays in the text"
+    quoting = [a for a in found if re.match(r"به گزارش فارس به نقل از", opening[a.id])]
+    assert quoting and not any(a.agency or a.dateline for a in quoting)
+    assert "اردبيل" not in {a.dateline for a in found}, "an older site's Arabic yeh: one spelling of a place"
+
+
 def test_the_243_dated_itrc_rows_get_gregorian_dates():
     items = read_file(FARS / "itrc" / "farsnews.csv", NOW)
     found, failed = articles(items), errors(items)
