@@ -136,3 +136,11 @@ def test_a_title_keeps_every_part_that_is_not_the_site_name():
     assert _title_without_site("Example News", sites, None) == "Example News", "nothing else to keep"
     assert _title_without_site("EXAMPLE - Oil - prices rise", sites, "Oil") == "Oil"
     assert _title_without_site("Oil prices rise - Markets", sites, "Gold") == "Oil prices rise - Markets"
+
+
+def test_an_agency_site_name_of_several_parts_leaves_the_title():
+    from dateline.corpus.readers.html import _title_without_site
+
+    mehr = "خبرگزاری مهر | اخبار ایران و جهان | Mehr News Agency"  # a site name of three parts
+    assert _title_without_site(f"حمله به غزه - {mehr}", (mehr, None, None), None) == "حمله به غزه"
+    assert _title_without_site("Oil prices rise - Reuters", (None, None, None), None) == "Oil prices rise"

@@ -18,7 +18,7 @@ from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHT
 from htmldate import find_date
 from trafilatura.settings import Document
 
-from dateline.corpus.agencies import normalise_agency
+from dateline.corpus.agencies import is_known_agency, normalise_agency
 from dateline.corpus.article import Article, check_article_size, make_article
 from dateline.corpus.dates import parse_date
 from dateline.corpus.decode import decode_text, meta_charset
@@ -152,20 +152,28 @@ _TITLE_SEPARATOR = re.compile(r"(\s+[|\-\u2013\u2014\u2022\u00b7\u2502:\u00bb]{1
 
 def _title_without_site(title: str | None, sites: tuple[str | None, ...], heading: str | None) -> str | None:
     """A page's title without the site's name before or after it ('Budget passed | Example News'):
-    a part of it is the site's name when it is the page's stated site name or publisher or its
-    host's name (`SAT.1 REGIONAL` on sat1regional.de), compared without case, spaces or punctuation,
-    or when the rest of the title is the page's <h1>."""
+    a part of it is the site's name when it is the page's stated site name or publisher (or a part
+    of one: `خبرگزاری مهر | اخبار ایران و جهان | Mehr News Agency`), a known agency, or its host's
+    name (`SAT.1 REGIONAL` on sat1regional.de), compared without case, spaces or punctuation; or
+    when the rest of the title is the page's <h1>."""
     if not title:
         return title
-    known = {_letters(site) for site in sites if site and "://" not in site}
-    for url in (site for site in sites if site and "://" in site):
-        host = (urlsplit(url).hostname or "").split(".")[:-1]
-        known.update(_letters(label) for label in host if label not in {"www", "m", "amp"})
+    known: set[str] = set()
+    for site in filter(None, sites):
+        if "://" in site:
+            host = (urlsplit(site).hostname or "").split(".")[:-1]
+            known.update(_letters(label) for label in host if label not in {"www", "m", "amp"})
+        else:
+            known.update(_letters(part) for part in [site, *_TITLE_SEPARATOR.split(site)[::2]])
+
+    def is_site(part: str) -> bool:
+        return not part.strip() or _letters(part) in known or is_known_agency(part.strip())
+
     pieces = _TITLE_SEPARATOR.split(title.strip())  # parts, with the separators between them
     start, end = 0, len(pieces)
-    while end - start > 1 and (_letters(pieces[end - 1]) in known or not pieces[end - 1].strip()):
+    while end - start > 1 and is_site(pieces[end - 1]):
         end -= 2
-    while end - start > 1 and _letters(pieces[start]) in known:
+    while end - start > 1 and is_site(pieces[start]):
         start += 2
     for cut in range(start + 2, end, 2) if heading else ():
         for kept in (pieces[start:cut - 1], pieces[cut:end]):
