@@ -11,6 +11,7 @@ from typing import Any
 
 from dateline.corpus.language import detect_language, normalise_language
 from dateline.corpus.script import MARKS
+from dateline.corpus.wire import reported_by
 from dateline.errors import SourceError
 
 
@@ -177,8 +178,13 @@ def make_article(
     lead = _SPACE.sub(" ", lead or "").strip() or None
     url = fields.get("url")
     fields["dateline"] = clean_dateline(fields.get("dateline"))
+    stable_id = article_id(identity or url or content_identity(digest, title, fields))
+    if paragraphs and not (fields.get("agency") and fields["dateline"]):
+        # named in the text, which the id already covers: an id does not change as readers learn more
+        reporter, place = reported_by(paragraphs[0])
+        fields["agency"], fields["dateline"] = fields.get("agency") or reporter, fields["dateline"] or place
     return Article(
-        id=article_id(identity or url or content_identity(digest, title, fields)),
+        id=stable_id,
         title=title or derive_title(lead or body),
         title_derived=not title,
         body=body,

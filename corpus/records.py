@@ -19,7 +19,7 @@ from dateline.corpus.article import Article, make_article
 from dateline.corpus.dates import parse_date
 from dateline.corpus.language import detect_language, normalise_language
 from dateline.corpus.licenses import spdx_from_text
-from dateline.corpus.wire import line_paragraphs, looks_like_wire_copy, parse_wire_copy, reported_by
+from dateline.corpus.wire import line_paragraphs, looks_like_wire_copy, parse_wire_copy
 from dateline.errors import DatelineError, SourceError
 
 # Article field -> the source field names that give it, most specific first.
@@ -150,14 +150,12 @@ def _names(values: list[Any]) -> tuple[str, ...]:
 def _body(value: Any) -> tuple[list[str], dict[str, Any]]:
     """Paragraphs of a body, and what wire conventions in it gave (only where it reads as wire copy)."""
     if isinstance(value, list):
-        paragraphs = [p for p in (_text(item) for item in value) if p]
-    elif looks_like_wire_copy(text := str(value).strip()):
+        return [p for p in (_text(item) for item in value) if p], {}
+    text = str(value).strip()
+    if looks_like_wire_copy(text):
         paragraphs, fields = parse_wire_copy(text)
         return paragraphs, {k: v for k, v in fields.items() if v}
-    else:
-        paragraphs = line_paragraphs(text)
-    agency, place = reported_by(paragraphs[0]) if paragraphs else (None, None)
-    return paragraphs, {k: v for k, v in (("agency", agency), ("dateline", place)) if v}
+    return line_paragraphs(text), {}
 
 
 def record_fields(mapped: MappedRecord, text: str = "") -> dict[str, Any]:

@@ -189,11 +189,10 @@ def parse_wire_copy(text: str) -> tuple[list[str], dict[str, Any]]:
     """Paragraphs of the story and the metadata its dateline and trailer gave."""
     dateline, rest = split_dateline(text.strip())
     rest, trailer = split_trailer(rest)
-    reporter, place = (None, None) if dateline else reported_by(rest)
     fields = {
         "changes": wire_changes(dateline, trailer),
-        "dateline": dateline.place if dateline else place,
-        "agency": trailer.agency or (dateline.agency if dateline else reporter),
+        "dateline": dateline.place if dateline else None,
+        "agency": trailer.agency or (dateline.agency if dateline else None),
         "license": spdx_from_text(trailer.license_text),
         "license_text": trailer.license_text,
         "editors": trailer.editors,

@@ -69,6 +69,9 @@ def test_persian_copy_names_its_agency_and_place_in_its_opening_clause():
     quoting = [a for a in found if re.match(r"به گزارش فارس به نقل از", opening[a.id])]
     assert quoting and not any(a.agency or a.dateline for a in quoting)
     assert "اردبيل" not in {a.dateline for a in found}, "an older site's Arabic yeh: one spelling of a place"
+    # an id does not change as a reader learns more of an article: this row's, read before the clause was
+    [first] = articles(read_file(FARS / "itrc" / "farsnews.csv", NOW))[:1]
+    assert first.agency == "Fars News Agency" and first.id == "6b42bbdf4ccc5882"
 
 
 def test_the_243_dated_itrc_rows_get_gregorian_dates():
