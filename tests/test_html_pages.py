@@ -144,3 +144,21 @@ def test_an_agency_site_name_of_several_parts_leaves_the_title():
     mehr = "خبرگزاری مهر | اخبار ایران و جهان | Mehr News Agency"  # a site name of three parts
     assert _title_without_site(f"حمله به غزه - {mehr}", (mehr, None, None), None) == "حمله به غزه"
     assert _title_without_site("Oil prices rise - Reuters", (None, None, None), None) == "Oil prices rise"
+
+
+def test_a_page_without_a_url_keeps_its_id_whatever_is_read_out_of_it(tmp_path, monkeypatch):
+    """Its id names the page as saved: a reader that learns to read its title or day better does
+    not move its permalink page (a copy of the file elsewhere has the same id)."""
+    from dateline.corpus.readers import html
+
+    page = tmp_path / "saved.html"
+    page.write_text("<html><head><title>Budget passed | Example News</title></head><body><article><p>"
+                    "Parliament passed the budget on Sunday, officials said on 1 March 2021.</p></article></body></html>")
+    [before] = articles(read_file(page, NOW))
+    monkeypatch.setattr(html, "_title_without_site", lambda title, sites, heading: "Another title")
+    monkeypatch.setattr(html, "_published", lambda *args: None)
+    [after] = articles(read_file(page, NOW))
+    assert (after.title, after.published) != (before.title, before.published) and after.id == before.id
+    (tmp_path / "copy").mkdir()
+    (tmp_path / "copy" / "saved.html").write_bytes(page.read_bytes())
+    assert [a.id for a in articles(read_file(tmp_path / "copy" / "saved.html", NOW))] == [after.id]

@@ -3,6 +3,7 @@ OpenGraph, meta tags and rel links."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import warnings
@@ -235,7 +236,9 @@ def article_from_html(
         ingested=ingested,
         title=title,
         url=canonical,
-        identity=identity,
+        # a page with no URL is named by its text as saved, not by what is read out of it: its id
+        # stays as the reader learns to read titles, days and datelines better
+        identity=identity or (None if canonical else f"page {hashlib.sha256(page.encode()).hexdigest()}"),
         language=language,
         agency=agency or trailer.agency or (dateline.agency if dateline else None),
         license=spdx_from_text(license_text),
