@@ -36,7 +36,7 @@ COMMON_NAMES: dict[str, tuple[str, ...]] = {
     "license": ("license", "licence", "rights", "copyright"),
     "byline": ("byline", "author", "authors", "creator", "writer"),
     "editors": ("editors", "editor"),
-    "language": ("language", "lang", "inlanguage", "locale"),
+    "language": ("language", "lang", "inlanguage", "in_language", "locale"),
     "dateline": ("dateline",),
     "topics": ("topics", "topic", "category", "categories", "cat", "section", "subcat", "subcategory", "tags",
                "keywords", "subjects"),
@@ -44,11 +44,13 @@ COMMON_NAMES: dict[str, tuple[str, ...]] = {
     "people": ("people", "persons", "person"),
 }
 LIST_FIELDS = {"topics", "places", "people"}  # every source field that gives one is merged, in order
+_CUT_SHORT = re.compile(r"\s*\[\+\d+ chars\]$")  # NewsAPI's note of how much of the text it left out
 
 
 def _key(name: str) -> str:
-    """How field names are compared: case and separators do not matter ('Pub Date' = 'pub_date')."""
-    return re.sub(r"[\s\-.]+", "_", name.strip().casefold())
+    """How field names are compared: case and separators do not matter ('Pub Date' = 'pub_date'),
+    and camelCase is words ('publishedAt' = 'published_at', as NewsAPI and JavaScript export them)."""
+    return re.sub(r"[\s\-._]+", "_", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip())).casefold()
 
 
 @dataclass(frozen=True)
@@ -151,7 +153,7 @@ def _body(value: Any) -> tuple[list[str], dict[str, Any]]:
     """Paragraphs of a body, and what wire conventions in it gave (only where it reads as wire copy)."""
     if isinstance(value, list):
         return [p for p in (_text(item) for item in value) if p], {}
-    text = str(value).strip()
+    text = _CUT_SHORT.sub("", str(value).strip())
     if looks_like_wire_copy(text):
         paragraphs, fields = parse_wire_copy(text)
         return paragraphs, {k: v for k, v in fields.items() if v}
@@ -186,8 +188,8 @@ def _check_headline_only(mapped: MappedRecord, title: str, source: str, location
     unless a field mapped to nothing holds more text than the title: most often the body under a
     name of the source's own, which --field names (and the error names, when it is some text)."""
     texts = {name: value.strip() for name, value in mapped.extra.items() if isinstance(value, str)}
-    longest = max(texts, key=lambda name: len(texts[name]), default="")
-    if title and len(texts.get(longest, "")) <= len(title):
+    longest = max(texts, key=lambda name: len(texts[name].split()), default="")  # in words: not a URL
+    if title and len(texts.get(longest, "").split()) <= len(title.split()):
         return
     known = ", ".join(COMMON_NAMES["body"][:6])
     named = f"{longest}?" if len(texts.get(longest, "")) >= 20 else "NAME"

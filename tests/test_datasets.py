@@ -237,6 +237,28 @@ def test_a_dataset_of_headlines_alone_is_read_and_searched(tmp_path):
     assert result.exit_code == 1 and "--field body=story_body?" in result.output
 
 
+def test_a_newsapi_export_is_read_with_its_camelcase_fields(tmp_path):
+    """NewsAPI's response, as researchers save it: camelCase names (publishedAt), the outlet as
+    {"id", "name"}, the text cut short with a note ("[+2345 chars]"), some items with a title only."""
+    export = tmp_path / "newsapi.json"
+    export.write_text(json.dumps({"status": "ok", "totalResults": 2, "articles": [
+        {"source": {"id": "bbc-news", "name": "BBC News"}, "author": "BBC News", "title": "Oil prices rise",
+         "description": "Brent crude rose 2% on Monday.", "url": "https://www.bbc.co.uk/news/business-1",
+         "urlToImage": "https://ichef.bbci.co.uk/news/1024/oil.jpg", "publishedAt": "2023-12-04T09:15:00Z",
+         "content": "Brent crude rose 2% on Monday after Opec+ members agreed deeper cuts… [+2345 chars]"},
+        {"source": {"id": None, "name": "Reuters"}, "author": None, "title": "Gold steadies",
+         "description": None, "url": "https://www.reuters.com/markets/gold",
+         "urlToImage": "https://www.reuters.com/resizer/v2/a-long-image-address.jpg",
+         "publishedAt": "2023-12-04T10:00:00Z", "content": None}]}))
+    items = read_file(export, NOW)
+    assert not errors(items)
+    oil, gold = articles(items)
+    assert oil.published == datetime(2023, 12, 4, 9, 15, tzinfo=timezone.utc) and oil.agency == "BBC News"
+    assert oil.body.endswith("agreed deeper cuts…") and oil.lead == "Brent crude rose 2% on Monday."
+    assert (gold.title, gold.body, gold.agency) == ("Gold steadies", "", "Reuters"), "a URL is no body"
+    assert oil.extra == {"urlToImage": "https://ichef.bbci.co.uk/news/1024/oil.jpg"}
+
+
 def test_field_mapping_from_the_command_line_and_a_file(tmp_path):
     export = tmp_path / "export.csv"
     export.write_text("headline_text,story_body,when,desk\nBudget passed,Parliament passed the budget on Sunday.,"
