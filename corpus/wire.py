@@ -67,6 +67,19 @@ def split_dateline(text: str) -> tuple[Dateline | None, str]:
     return Dateline(place, normalise_agency(agency)), text[match.end():]
 
 
+# AP and Reuters copy may open with a byline line before the dateline: By MATTHEW LEE, AP Diplomatic Writer
+_BYLINE = re.compile(r"^\s*(?i:by)\s+(?P<byline>[A-Z][^\n,]{1,60}(?:,[^\n]{1,60})?)[ \t]*\n\s*")
+
+
+def split_byline(text: str) -> tuple[str | None, str]:
+    """A byline line opening the text, and the text after it: only when a dateline follows it
+    (a first line "By the end of the day ..." is text)."""
+    match = _BYLINE.match(text)
+    if not match or split_dateline(text[match.end():])[0] is None:
+        return None, text
+    return match.group("byline").strip(), text[match.end():]
+
+
 # Persian agency copy opens with who reports it, and from where:
 # به گزارش خبرنگار ورزشی خبرگزاری فارس از اصفهان،
 _REPORTED = re.compile(r"^\s*به\s+گزارش\s+(?P<clause>[^،,\n]{1,80}?)\s*[،,]")
@@ -143,9 +156,10 @@ def split_crosshead(segment: str) -> list[str]:
 
 
 def looks_like_wire_copy(text: str) -> bool:
-    """Text that opens with a dateline: only then do wire conventions (dateline, initials, license
-    sentence) apply to a record's body; an abstract's closing copyright line is text, not a trailer."""
-    return split_dateline(text.strip())[0] is not None
+    """Text that opens with a dateline (after a byline line, if any): only then do wire conventions
+    (dateline, initials, license sentence) apply to a record's body; an abstract's closing copyright
+    line is text, not a trailer."""
+    return split_dateline(split_byline(text.strip())[1])[0] is not None
 
 
 def line_paragraphs(text: str) -> list[str]:
@@ -175,9 +189,10 @@ def wire_paragraphs(text: str) -> list[str]:
     return paragraphs
 
 
-def wire_changes(dateline: Dateline | None, trailer: Trailer) -> tuple[str, ...]:
-    """What taking the dateline and trailer out did to the text, as an attribution states it."""
-    moved = [name for name, done in (("the dateline", dateline), ("the editor initials", trailer.editors),
+def wire_changes(dateline: Dateline | None, trailer: Trailer, byline: str | None = None) -> tuple[str, ...]:
+    """What taking the byline, dateline and trailer out did to the text, as an attribution states it."""
+    moved = [name for name, done in (("the byline", byline), ("the dateline", dateline),
+                                      ("the editor initials", trailer.editors),
                                       ("the license sentence", trailer.license_text)) if done]
     if not moved:
         return ()
@@ -186,11 +201,13 @@ def wire_changes(dateline: Dateline | None, trailer: Trailer) -> tuple[str, ...]
 
 
 def parse_wire_copy(text: str) -> tuple[list[str], dict[str, Any]]:
-    """Paragraphs of the story and the metadata its dateline and trailer gave."""
-    dateline, rest = split_dateline(text.strip())
+    """Paragraphs of the story and the metadata its byline, dateline and trailer gave."""
+    byline, rest = split_byline(text.strip())
+    dateline, rest = split_dateline(rest)
     rest, trailer = split_trailer(rest)
     fields = {
-        "changes": wire_changes(dateline, trailer),
+        "changes": wire_changes(dateline, trailer, byline),
+        "byline": byline,
         "dateline": dateline.place if dateline else None,
         "agency": trailer.agency or (dateline.agency if dateline else None),
         "license": spdx_from_text(trailer.license_text),

@@ -277,3 +277,18 @@ def test_languages_of_real_copy_are_named_with_no_network(monkeypatch, reuters):
 
     assert named(reuters / "reut2-003.sgm", "en") >= 0.98
     assert named(SHARED / "data" / "fars-news", "fa") >= 0.99
+
+
+def test_a_byline_line_before_the_dateline_becomes_the_byline(tmp_path):
+    source = tmp_path / "ap.txt"
+    source.write_text("By MATTHEW LEE, AP Diplomatic Writer\n\nWASHINGTON (AP) — The talks resumed today in the "
+                      "capital after a long pause, officials said on Tuesday.\n")
+    [article] = articles(read_file(source, NOW))
+    assert (article.byline, article.dateline, article.agency) == (
+        "MATTHEW LEE, AP Diplomatic Writer", "WASHINGTON", "Associated Press")
+    assert article.body.startswith("The talks resumed") and "the byline and the dateline" in article.changes[0]
+    prose = tmp_path / "prose.txt"  # a first line opening with "By" and no dateline after it is text
+    prose.write_text("By late Monday, prices had fallen sharply across the region's markets.\n"
+                     "Traders said the fall was the steepest in a decade, and more was expected.\n")
+    [article] = articles(read_file(prose, NOW))
+    assert article.byline is None and article.body.startswith("By late Monday")
