@@ -114,9 +114,7 @@ def _offsets_as_written(text: str) -> str:
 def _day_first(text: str, language: str | None) -> bool:
     """Whether 03/12/2023 is the 3rd of December: it is in a dotted date anywhere, and in every
     language's sources but English ones (American usage is month first; British, day first: an
-    English source's keeps dateutil's month first). A year-first date is never day first."""
-    if _NUMERIC.search(text):
-        return False
+    English source's keeps dateutil's month first). The caller has ruled out a year-first date."""
     return bool(_DOTTED.search(text)) or (language is not None and language != "en")
 
 
@@ -155,7 +153,8 @@ def parse_date(value: object, language: str | None = None) -> datetime | None:
             with warnings.catch_warnings():  # a zone name it does not know: the clock time, no zone
                 warnings.simplefilter("ignore", dateutil_parser.UnknownTimezoneWarning)
                 parsed = dateutil_parser.parse(_offsets_as_written(text), default=datetime(1, 1, 1),
-                                               tzinfos=_TZINFOS, dayfirst=_day_first(text, language))
+                                               tzinfos=_TZINFOS,
+                                               dayfirst=not numeric and _day_first(text, language))
         except (ValueError, OverflowError, TypeError):
             return None
     return None if parsed.year == 1 or parsed.year in HIJRI_YEARS else parsed

@@ -69,10 +69,6 @@ def _drain(record) -> None:
         pass
 
 
-def _is_html(record, kind: str = "response") -> bool:
-    return _page_type(record, kind) is not None
-
-
 def _page_type(record, kind: str = "response") -> str | None:
     """The Content-Type of the HTML page a record of this kind holds, or None: a response (or a
     revisit of one) with status 200, or a resource, a page stored without HTTP headers (as warcit
@@ -161,7 +157,7 @@ class WarcReader:
                                   f"record at byte {offset} ({url})")
                 return
             end = offset + length
-            if _is_html(record, "revisit"):
+            if _page_type(record, "revisit"):
                 revisit = _revisit(record, captures, offset)
                 if revisit is None:
                     elsewhere.append(offset)
